@@ -1,0 +1,68 @@
+# The mobility lakehouse. `make demo` runs the whole pipeline; `make test` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+-include .env
+LAKEHOUSE_DIR ?= $(CURDIR)/lakehouse
+override LAKEHOUSE_DIR := $(abspath $(LAKEHOUSE_DIR))
+DBT_PACKAGES_MIRROR ?= $(HOME)/.cache/dbt-mirror
+PYTHON ?= python3
+export LAKEHOUSE_DIR DBT_PACKAGES_MIRROR
+export DBT_PROFILES_DIR := $(CURDIR)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+LAKEHOUSE := $(BIN)/lakehouse
+DBT := $(BIN)/dbt
+DEMO_TRIPS ?= 200000
+
+.PHONY: help install deps demo test lint pytest docs bench-ingest clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(INSTALLED): pyproject.toml constraints.txt
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --constraint constraints.txt --editable ".[dev]"
+	@touch $@
+
+install: $(INSTALLED) ## Create .venv and install the project with pinned versions
+
+deps: $(INSTALLED) ## Install the dbt packages (hub, or the offline mirror)
+	@$(LAKEHOUSE) deps
+
+demo: ## Generate data, land it in Bronze, build Silver with dbt, print a summary
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory deps && \
+	$(LAKEHOUSE) generate mobility --trips $(DEMO_TRIPS) && \
+	$(LAKEHOUSE) ingest csv && \
+	$(DBT) build && \
+	$(LAKEHOUSE) summary --started-at $$start
+
+LINT_DIR := $(CURDIR)/target/lint-lakehouse
+
+lint: $(INSTALLED) deps ## sqlfluff on the models (compiled against a tiny Bronze), ruff on the Python
+	$(BIN)/ruff check ingest ml tests
+	$(BIN)/ruff format --check ingest ml tests
+	@rm -rf $(LINT_DIR)
+	@LAKEHOUSE_DIR=$(LINT_DIR) $(LAKEHOUSE) generate mobility --trips 300 --days 1 >/dev/null
+	@LAKEHOUSE_DIR=$(LINT_DIR) $(LAKEHOUSE) ingest csv >/dev/null
+	LAKEHOUSE_DIR=$(LINT_DIR) $(BIN)/sqlfluff lint models tests/dbt macros
+
+pytest: $(INSTALLED) deps ## Unit and integration tests (the latter run dbt on a small data set)
+	$(BIN)/pytest
+
+test: lint pytest ## Everything CI runs
+
+docs: deps ## Generate the dbt docs site and serve it on http://127.0.0.1:8080
+	$(DBT) docs generate
+	$(DBT) docs serve --host 127.0.0.1 --port 8080 --no-browser
+
+bench-ingest: deps ## CSV -> Bronze throughput vs DuckDB's raw CSV -> Parquet, at 1M and 10M trips
+	$(LAKEHOUSE) bench --trips 1000000 --trips 10000000
+
+clean: ## Remove generated data, dbt artifacts and installed dbt packages (keeps .venv)
+	rm -rf $(LAKEHOUSE_DIR) target dbt_packages logs

@@ -1,0 +1,1 @@
+"""Ingestion for the mobility lakehouse: synthetic data, CSV and Kafka landing into Bronze."""

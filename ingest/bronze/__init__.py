@@ -1,0 +1,1 @@
+"""Bronze: Delta Lake tables holding raw records plus audit columns, and their rejects."""

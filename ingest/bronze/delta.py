@@ -1,0 +1,123 @@
+"""The few Delta Lake operations Bronze needs, on top of delta-rs.
+
+Bronze tables are append-only, one atomic commit per batch. The commit carries the batch id in
+its metadata, so "was this batch already committed?" is answered by the table's own log: a
+crash before the commit leaves nothing visible, a crash after it makes the batch a no-op when
+it is retried.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.dataset as pads
+import pyarrow.fs as pafs
+from deltalake import CommitProperties, DeltaTable, Schema, write_deltalake
+from deltalake.transaction import AddAction, create_table_with_add_actions
+
+BATCH_ID_KEY = "lakehouse.batch_id"
+PARTITION_COLUMN = "_ingest_date"
+
+
+def table_exists(path: Path) -> bool:
+    return (path / "_delta_log").is_dir()
+
+
+def open_dataset(path: Path | str) -> pads.Dataset:
+    """The current version of a Delta table as a pyarrow dataset (lazy, filter push-down).
+
+    Local tables are read through pyarrow's own filesystem: delta-rs's default filesystem
+    handler can abort the interpreter at exit (delta-io/delta-rs#2184).
+    """
+    table = DeltaTable(str(path))
+    uri = table.table_uri.removeprefix("file://")
+    if "://" in uri:
+        return table.to_pyarrow_dataset()
+    return table.to_pyarrow_dataset(filesystem=pafs.SubTreeFileSystem(uri, pafs.LocalFileSystem()))
+
+
+def committed_batches(path: Path) -> set[str]:
+    """Batch ids of every commit in the table's history."""
+    if not table_exists(path):
+        return set()
+    return {c[BATCH_ID_KEY] for c in DeltaTable(str(path)).history() if BATCH_ID_KEY in c}
+
+
+def commit_file(
+    path: Path,
+    file: Path,
+    schema: pa.Schema,
+    partition_date: str,
+    stats: dict,
+    batch_id: str,
+    metadata: dict[str, str],
+) -> None:
+    """Append a Parquet file already written under `path/_ingest_date=<date>/` in one commit.
+
+    The table is created on the first commit; columns the file adds are added to the table.
+    """
+    add = AddAction(
+        path=file.relative_to(path).as_posix(),
+        size=file.stat().st_size,
+        partition_values={PARTITION_COLUMN: partition_date},
+        modification_time=int(file.stat().st_mtime * 1000),
+        data_change=True,
+        stats=json.dumps(stats, default=str),
+    )
+    properties = CommitProperties(custom_metadata={BATCH_ID_KEY: batch_id, **metadata})
+    if not table_exists(path):
+        create_table_with_add_actions(
+            str(path),
+            Schema.from_arrow(schema),
+            [add],
+            mode="append",
+            partition_by=[PARTITION_COLUMN],
+            commit_properties=properties,
+        )
+        return
+    table = DeltaTable(str(path))
+    current = pa.schema(table.schema().to_arrow())  # arro3 -> pyarrow
+    known = set(current.names)
+    merged = pa.schema([*current, *(f for f in schema if f.name not in known)])
+    table.create_write_transaction(
+        [add],
+        mode="append",
+        schema=Schema.from_arrow(merged),
+        partition_by=[PARTITION_COLUMN],
+        commit_properties=properties,
+    )
+
+
+def append_batch(path: Path, data: pa.Table, batch_id: str, metadata: dict[str, str]) -> None:
+    """Append `data` in one commit tagged with `batch_id` (new columns are merged in)."""
+    write_deltalake(
+        str(path),
+        data,
+        mode="append",
+        partition_by=[PARTITION_COLUMN],
+        schema_mode="merge",
+        commit_properties=CommitProperties(custom_metadata={BATCH_ID_KEY: batch_id, **metadata}),
+    )
+
+
+def replace_batch(path: Path, data: pa.Table, batch_id: str) -> None:
+    """Make the rows of `batch_id` equal to `data` in one commit (idempotent on retry)."""
+    if not table_exists(path):
+        append_batch(path, data, batch_id, {})
+        return
+    write_deltalake(
+        str(path),
+        data,
+        mode="overwrite",
+        partition_by=[PARTITION_COLUMN],
+        predicate=f"_batch_id = '{batch_id}'",
+        commit_properties=CommitProperties(custom_metadata={BATCH_ID_KEY: batch_id}),
+    )
+
+
+def count_rows(path: Path, filter_expression: pads.Expression | None = None) -> int:
+    if not table_exists(path):
+        return 0
+    return open_dataset(path).count_rows(filter=filter_expression)

@@ -1,0 +1,1 @@
+"""The ride-hailing (mobility) source: entity schemas and the synthetic data generator."""

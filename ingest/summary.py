@@ -1,0 +1,93 @@
+"""Counts per layer and test results, for the summary that ends `make demo`."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import astuple, dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow.dataset as pads
+
+from ingest.bronze import delta
+from ingest.bronze.csv_loader import REJECTS_TABLE
+from ingest.config import Settings
+from ingest.mobility.schema import ENTITIES
+
+
+@dataclass(frozen=True)
+class LayerCounts:
+    entity: str
+    landing_files: int
+    landing_rows: int
+    bronze: int
+    bronze_rejects: int
+    silver: int | None
+    silver_rejected: int | None
+    duplicates: int | None
+
+    def values(self) -> tuple:
+        return astuple(self)[1:]
+
+
+def layer_counts(settings: Settings) -> list[LayerCounts]:
+    """Rows of each entity in landing, Bronze, Silver, rejected, and removed as duplicates."""
+    silver = _silver_counts(settings.warehouse_path)
+    rows = []
+    for entity in ENTITIES:
+        files = sorted((settings.landing_dir / entity).glob("*.csv"))
+        rows.append(
+            LayerCounts(
+                entity=entity,
+                landing_files=len(files),
+                landing_rows=sum(_data_lines(f) for f in files),
+                bronze=delta.count_rows(settings.bronze_dir / entity),
+                bronze_rejects=delta.count_rows(
+                    settings.bronze_dir / REJECTS_TABLE, pads.field("entity") == entity
+                ),
+                silver=silver.get((entity, "silver")),
+                silver_rejected=silver.get((entity, "rejected")),
+                duplicates=silver.get((entity, "duplicates")),
+            )
+        )
+    return rows
+
+
+def test_results(run_results: Path) -> Counter:
+    """Statuses of the tests in dbt's last run_results.json, plus the number of models built."""
+    if not run_results.is_file():
+        return Counter()
+    results = json.loads(run_results.read_text())["results"]
+    counts = Counter(r["status"] for r in results if r["unique_id"].startswith("test."))
+    counts["models"] = sum(
+        r["unique_id"].startswith("model.") and r["status"] == "success" for r in results
+    )
+    return counts
+
+
+def _data_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")) - 1
+
+
+def _silver_counts(warehouse: Path) -> dict[tuple[str, str], int]:
+    if not warehouse.is_file():
+        return {}
+    counts = {}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for entity in ENTITIES:
+            try:
+                counts[(entity, "silver")], counts[(entity, "rejected")], dups = con.execute(
+                    f"""
+                    select
+                        (select count(*) from silver.stg_mobility__{entity}),
+                        (select count(*) from silver.stg_mobility__{entity}_rejected),
+                        (select count(*) filter (where is_superseded)
+                         from silver.base_mobility__{entity}_validated)
+                    """
+                ).fetchone()
+                counts[(entity, "duplicates")] = dups
+            except duckdb.CatalogException:
+                continue  # not built yet
+    return counts

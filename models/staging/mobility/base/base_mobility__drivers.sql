@@ -1,0 +1,3 @@
+-- Bronze drivers copied into the warehouse; each run reads only the batches not copied yet.
+select * from {{ source('mobility', 'drivers') }}
+where {{ new_bronze_batches() }}

@@ -1,0 +1,3 @@
+-- Bronze riders copied into the warehouse; each run reads only the batches not copied yet.
+select * from {{ source('mobility', 'riders') }}
+where {{ new_bronze_batches() }}

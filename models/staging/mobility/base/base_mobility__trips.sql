@@ -1,0 +1,3 @@
+-- Bronze trips copied into the warehouse; each run reads only the batches not copied yet.
+select * from {{ source('mobility', 'trips') }}
+where {{ new_bronze_batches() }}

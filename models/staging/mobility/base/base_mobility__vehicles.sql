@@ -1,0 +1,3 @@
+-- Bronze vehicles copied into the warehouse; each run reads only the batches not copied yet.
+select * from {{ source('mobility', 'vehicles') }}
+where {{ new_bronze_batches() }}

@@ -1,0 +1,3 @@
+-- Bronze zones copied into the warehouse; each run reads only the batches not copied yet.
+select * from {{ source('mobility', 'zones') }}
+where {{ new_bronze_batches() }}

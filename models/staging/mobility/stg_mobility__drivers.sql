@@ -1,0 +1,24 @@
+-- One row per driver: the newest delivered version, when it passes every rule.
+with
+
+validated as (
+    select * from {{ ref('base_mobility__drivers_validated') }}
+),
+
+final as (
+    select
+        driver_id,
+        first_name,
+        last_name,
+        home_zone_id,
+        vehicle_id,
+        rating_tier,
+        status,
+        joined_at,
+        updated_at,
+        {{ audit_columns() }}
+    from validated
+    where not is_superseded and rejection_reason is null
+)
+
+select * from final

@@ -1,0 +1,3 @@
+-- Drivers whose newest version breaks a rule, with the rule (rejection_reason): kept, not dropped.
+select * from {{ ref('base_mobility__drivers_validated') }}
+where not is_superseded and rejection_reason is not null

@@ -1,0 +1,3 @@
+-- Riders whose newest version breaks a rule, with the rule (rejection_reason): kept, not dropped.
+select * from {{ ref('base_mobility__riders_validated') }}
+where not is_superseded and rejection_reason is not null

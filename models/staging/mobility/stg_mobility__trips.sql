@@ -1,0 +1,42 @@
+-- One row per trip: the newest delivered version, when it passes every rule.
+with
+
+validated as (
+    select * from {{ ref('base_mobility__trips_validated') }}
+),
+
+final as (
+    select
+        -- ids
+        trip_id,
+        rider_id,
+        driver_id,
+        vehicle_id,
+        pickup_zone_id,
+        dropoff_zone_id,
+
+        -- timestamps (UTC)
+        requested_at,
+        pickup_at,
+        dropoff_at,
+
+        -- measures
+        distance_km,
+        duration_min,
+        base_fare,
+        surge_multiplier,
+        tip,
+        total_fare,
+        rating,
+
+        -- attributes
+        payment_type,
+        status,
+
+        -- audit
+        {{ audit_columns() }}
+    from validated
+    where not is_superseded and rejection_reason is null
+)
+
+select * from final

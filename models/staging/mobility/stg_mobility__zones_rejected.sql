@@ -1,0 +1,3 @@
+-- Zones whose newest version breaks a rule, with the rule (rejection_reason): kept, not dropped.
+select * from {{ ref('base_mobility__zones_validated') }}
+where not is_superseded and rejection_reason is not null

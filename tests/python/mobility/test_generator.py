@@ -1,0 +1,105 @@
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest.mobility.generator import BAD_RECORD_KINDS, GeneratorConfig, generate_mobility
+from ingest.mobility.schema import ENTITIES, ENTITY_COLUMNS
+
+
+def _files(directory: Path) -> dict[str, bytes]:
+    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in directory.rglob("*.csv")}
+
+
+def test_same_seed_same_files_and_other_seed_other_files(tmp_path, small_config):
+    generate_mobility(small_config, tmp_path / "a")
+    generate_mobility(small_config, tmp_path / "b")
+    generate_mobility(replace(small_config, seed=8), tmp_path / "c")
+    assert _files(tmp_path / "a") == _files(tmp_path / "b")
+    assert (
+        _files(tmp_path / "a")["trips/2026-03-02.csv"]
+        != _files(tmp_path / "c")["trips/2026-03-02.csv"]
+    )
+
+
+def test_one_file_per_entity_per_day_with_the_schema_header(tmp_path, small_config):
+    report = generate_mobility(small_config, tmp_path)
+    assert report.files["trips"] == small_config.days
+    for entity in ENTITIES:
+        for path in (tmp_path / entity).glob("*.csv"):
+            header = path.read_bytes().split(b"\n", 1)[0].decode().replace('"', "")
+            assert tuple(header.split(",")) == ENTITY_COLUMNS[entity]
+    manifest = json.loads((tmp_path / "_manifest.json").read_text())
+    assert manifest["rows"]["trips"] == report.rows["trips"]
+
+
+def test_every_kind_of_bad_record_is_injected(tmp_path, small_config):
+    report = generate_mobility(small_config, tmp_path)
+    assert set(report.bad_records) == set(BAD_RECORD_KINDS)
+    all_trips = b"".join(p.read_bytes() for p in (tmp_path / "trips").glob("*.csv"))
+    assert b"\xff\xfe" in all_trips  # invalid UTF-8
+    assert b"Z999" in all_trips  # unknown zone
+    assert b"+01:00" in all_trips or b"-05:00" in all_trips  # other time zones
+
+
+def test_bad_fraction_zero_gives_clean_files(tmp_path, small_config):
+    report = generate_mobility(replace(small_config, bad_fraction=0.0), tmp_path)
+    assert sum(report.bad_records.values()) == 0
+    with duckdb.connect() as con:
+        rows = con.execute(
+            "select count(*), count(distinct trip_id) from read_csv(?, all_varchar = true)",
+            [str(tmp_path / "trips" / "*.csv")],
+        ).fetchone()
+    assert rows == (report.rows["trips"], report.rows["trips"])
+
+
+def test_demand_has_daily_seasonality_and_surge_follows_it(tmp_path):
+    config = GeneratorConfig(trips=30_000, days=7, zones=10, bad_fraction=0.0)
+    generate_mobility(config, tmp_path)
+    with duckdb.connect() as con:
+        by_hour = dict(
+            con.execute(
+                """
+                select hour(cast(requested_at as timestamp)) as hour,
+                       avg(cast(surge_multiplier as double))
+                from read_csv(?, all_varchar = true)
+                group by 1
+                """,
+                [str(tmp_path / "trips" / "*.csv")],
+            ).fetchall()
+        )
+        counts = dict(
+            con.execute(
+                "select hour(cast(requested_at as timestamp)), count(*) "
+                "from read_csv(?, all_varchar = true) group by 1",
+                [str(tmp_path / "trips" / "*.csv")],
+            ).fetchall()
+        )
+    assert counts[8] > 3 * counts[3]  # morning peak versus the middle of the night
+    assert by_hour[8] > by_hour[3]  # surge rises when requests outrun drivers
+
+
+@pytest.mark.parametrize("value", [{"trips": 0}, {"days": 0}, {"bad_fraction": 0.9}])
+def test_invalid_config_is_refused(value):
+    with pytest.raises(ValueError):
+        GeneratorConfig(**value)
+
+
+def test_memory_stays_bounded_as_trips_grow(tmp_path):
+    """Peak RSS of a 600k-trip run: days are generated one at a time, so it stays small."""
+    script = (
+        "import resource, sys\n"
+        "from pathlib import Path\n"
+        "from ingest.mobility.generator import GeneratorConfig, generate_mobility\n"
+        "generate_mobility(GeneratorConfig(trips=600_000, days=4), Path(sys.argv[1]))\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], check=True, capture_output=True, text=True
+    )
+    peak_mb = int(out.stdout.strip()) / 1024
+    assert peak_mb < 1_000, f"peak RSS {peak_mb:.0f} MB"
