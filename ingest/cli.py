@@ -201,9 +201,9 @@ def summary_command(
     if started_at:
         console.print(f"Wall time: {time.time() - started_at:.0f} s.")
     console.print(
-        f"Next: open the warehouse with `duckdb {settings.warehouse_path}` "
-        "(schemas silver, reference), browse the models with `make docs`, "
-        "or re-run `make demo`: it reuses what is installed and changes no numbers."
+        f"Next: query {settings.warehouse_path} with any DuckDB 1.5 client "
+        "(schemas silver and reference), browse the models and their lineage with `make docs`, "
+        "or run `make demo` again: it reuses what is installed and changes no numbers."
     )
 
 
