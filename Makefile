@@ -17,8 +17,10 @@ INSTALLED := $(VENV)/.installed
 LAKEHOUSE := $(BIN)/lakehouse
 DBT := $(BIN)/dbt
 DEMO_TRIPS ?= 200000
+DEMO_VEHICLES ?= 200
+DEMO_MINUTES ?= 10
 
-.PHONY: help install deps demo test lint pytest docs bench-ingest clean
+.PHONY: help install deps demo stream test lint pytest docs bench-ingest clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -34,22 +36,27 @@ install: $(INSTALLED) ## Create .venv and install the project with pinned versio
 deps: $(INSTALLED) ## Install the dbt packages (hub, or the offline mirror)
 	@$(LAKEHOUSE) deps
 
-demo: ## Generate data, land it in Bronze, build Silver with dbt, print a summary
+demo: ## Generate and stream data, land it in Bronze, dbt build, print a summary
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory deps && \
 	$(LAKEHOUSE) generate mobility --trips $(DEMO_TRIPS) && \
 	$(LAKEHOUSE) ingest csv && \
+	$(MAKE) --no-print-directory stream && \
 	$(DBT) build && \
 	$(LAKEHOUSE) summary --started-at $$start
 
+stream: $(INSTALLED) ## Start the embedded broker, stream a simulation, land it, stop the broker
+	@$(LAKEHOUSE) broker start
+	@$(LAKEHOUSE) simulate --vehicles $(DEMO_VEHICLES) --minutes $(DEMO_MINUTES) \
+		&& $(LAKEHOUSE) land --until-idle 3; \
+	status=$$?; $(LAKEHOUSE) broker stop; exit $$status
+
 LINT_DIR := $(CURDIR)/target/lint-lakehouse
 
-lint: $(INSTALLED) deps ## sqlfluff on the models (compiled against a tiny Bronze), ruff on the Python
+lint: $(INSTALLED) deps ## sqlfluff on the models (compiled against empty Bronze tables), ruff on the Python
 	$(BIN)/ruff check ingest ml tests
 	$(BIN)/ruff format --check ingest ml tests
-	@rm -rf $(LINT_DIR)
-	@LAKEHOUSE_DIR=$(LINT_DIR) $(LAKEHOUSE) generate mobility --trips 300 --days 1 >/dev/null
-	@LAKEHOUSE_DIR=$(LINT_DIR) $(LAKEHOUSE) ingest csv >/dev/null
+	@LAKEHOUSE_DIR=$(LINT_DIR) $(LAKEHOUSE) init >/dev/null
 	LAKEHOUSE_DIR=$(LINT_DIR) $(BIN)/sqlfluff lint models tests/dbt macros
 
 pytest: $(INSTALLED) deps ## Unit and integration tests (the latter run dbt on a small data set)

@@ -19,8 +19,10 @@ from ingest.mobility.schema import ENTITIES
 app = typer.Typer(help="Mobility lakehouse: synthetic data, Bronze ingestion, dbt helpers.")
 generate_app = typer.Typer(help="Generate synthetic source data.")
 ingest_app = typer.Typer(help="Land source data in Bronze.")
+broker_app = typer.Typer(help="The embedded Kafka-protocol broker (Tansu) on loopback.")
 app.add_typer(generate_app, name="generate")
 app.add_typer(ingest_app, name="ingest")
+app.add_typer(broker_app, name="broker")
 console = Console()
 
 
@@ -37,6 +39,19 @@ def _progress() -> Progress:
         TimeElapsedColumn(),
         console=console,
         transient=False,
+    )
+
+
+@app.command("init")
+def init_command() -> None:
+    """Create $LAKEHOUSE_DIR and the empty Bronze tables dbt reads (safe to repeat)."""
+    from ingest.bronze.tables import ensure_bronze_tables
+
+    settings = load_settings()
+    created = ensure_bronze_tables(settings.bronze_dir)
+    console.print(
+        f"Bronze tables in {settings.bronze_dir}: "
+        + (f"created {', '.join(created)}." if created else "all present.")
     )
 
 
@@ -95,6 +110,7 @@ def ingest_csv_command(
 ) -> None:
     """Land every CSV file of $LAKEHOUSE_DIR/landing/ in the Bronze Delta tables."""
     from ingest.bronze.csv_loader import ingest_files, landing_files
+    from ingest.bronze.tables import ensure_bronze_tables
 
     settings = load_settings()
     entities = entity or list(ENTITIES)
@@ -109,6 +125,7 @@ def ingest_csv_command(
     files = landing_files(settings.landing_dir, entities)
     if not files:
         _fail(f"no CSV files under {settings.landing_dir}/<entity>/ to ingest.")
+    ensure_bronze_tables(settings.bronze_dir)
 
     started = time.perf_counter()
     with _progress() as progress:
@@ -142,6 +159,139 @@ def ingest_csv_command(
         console.print(f"[bold red]refused:[/] {result.message}")
     if refused:
         raise typer.Exit(2)
+
+
+@broker_app.command("start")
+def broker_start_command() -> None:
+    """Start the embedded broker (unless KAFKA_BOOTSTRAP_SERVERS names a cluster)."""
+    from ingest.telemetry import broker
+    from ingest.telemetry.kafka import KafkaSettings
+
+    try:
+        console.print(broker.start(KafkaSettings.from_env(), load_settings().lakehouse_dir))
+    except broker.BrokerError as error:
+        _fail(str(error))
+
+
+@broker_app.command("stop")
+def broker_stop_command() -> None:
+    """Stop the embedded broker (its in-memory topics are discarded)."""
+    from ingest.telemetry import broker
+
+    console.print(broker.stop(load_settings().lakehouse_dir))
+
+
+@broker_app.command("status")
+def broker_status_command() -> None:
+    """Say whether the embedded broker runs, or which cluster is configured."""
+    from ingest.telemetry import broker
+    from ingest.telemetry.kafka import KafkaSettings
+
+    console.print(broker.status(KafkaSettings.from_env(), load_settings().lakehouse_dir))
+
+
+@app.command("simulate")
+def simulate_command(
+    vehicles: Annotated[int, typer.Option(help="Vehicles driving at once.")] = 200,
+    minutes: Annotated[float, typer.Option(help="Simulated minutes of driving.")] = 10.0,
+    rate: Annotated[float, typer.Option(help="Readings per second per vehicle.")] = 1.0,
+    realtime: Annotated[
+        bool, typer.Option("--realtime/--max-rate", help="Pace like real time, or go flat out.")
+    ] = False,
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, same events.")] = 42,
+    start: Annotated[str, typer.Option(help="Simulated start time (UTC, ISO 8601).")] = (
+        "2026-01-05T08:00:00Z"
+    ),
+    fault_fraction: Annotated[float, typer.Option(help="Share of faulty readings.")] = 0.005,
+) -> None:
+    """Simulate a fleet and stream its telemetry to the Kafka topic."""
+    import signal
+    from datetime import datetime
+
+    from ingest.telemetry.kafka import BrokerUnreachable, KafkaSettings, ensure_topic
+    from ingest.telemetry.simulator import SimulationConfig, VehicleSimulator
+    from ingest.telemetry.streamer import KafkaStreamer
+
+    load_settings()
+    try:
+        config = SimulationConfig(
+            vehicles=vehicles,
+            rate_hz=rate,
+            start=datetime.fromisoformat(start.replace("Z", "+00:00")),
+            seed=seed,
+            fault_fraction=fault_fraction,
+        )
+    except ValueError as error:
+        _fail(f"invalid option: {error}.")
+    kafka = KafkaSettings.from_env()
+    try:
+        partitions = ensure_topic(kafka)
+    except BrokerUnreachable as error:
+        _fail(str(error))
+    simulator = VehicleSimulator(config)
+    streamer = KafkaStreamer(kafka)
+    steps = round(minutes * 60 * rate)
+    stop = {"requested": False}
+
+    def request_stop(*_: object) -> None:
+        stop["requested"] = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, request_stop)
+    started = time.perf_counter()
+    sent = 0
+    with _progress() as progress:
+        task = progress.add_task(f"Streaming to {kafka.topic}", total=steps)
+        steps_per_batch = 1 if realtime else max(1, 20_000 // vehicles)
+        for number, batch in enumerate(simulator.batches(steps, steps_per_batch), start=1):
+            streamer.send(batch)
+            sent += len(batch)
+            progress.update(task, completed=min(number * steps_per_batch, steps))
+            if realtime:
+                time.sleep(max(0.0, started + number / rate - time.perf_counter()))
+            if stop["requested"]:
+                break
+    undelivered = streamer.flush()
+    elapsed = time.perf_counter() - started
+    console.print(
+        f"{sent:,} events for {vehicles} vehicles to {kafka.topic} ({partitions} partitions) "
+        f"in {elapsed:.1f} s ({sent / elapsed:,.0f}/s): {streamer.delivered:,} delivered, "
+        f"{streamer.failed + undelivered:,} failed."
+    )
+    if streamer.failed or undelivered:
+        _fail(
+            f"{streamer.failed + undelivered:,} events were not delivered ({streamer.last_error})."
+        )
+
+
+@app.command("land")
+def land_command(
+    until_idle: Annotated[
+        float | None, typer.Option(help="Stop after this many seconds without a message.")
+    ] = None,
+    max_events: Annotated[int | None, typer.Option(help="Stop after this many events.")] = None,
+    batch_size: Annotated[int, typer.Option(help="Events per Delta commit at most.")] = 50_000,
+    batch_seconds: Annotated[float, typer.Option(help="Seconds per micro-batch at most.")] = 5.0,
+) -> None:
+    """Land the telemetry topic in Bronze (runs until stopped unless told otherwise)."""
+    import logging
+
+    from ingest.bronze.tables import ensure_bronze_tables
+    from ingest.telemetry.kafka import BrokerUnreachable, KafkaSettings
+    from ingest.telemetry.lander import Lander
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    settings = load_settings()
+    ensure_bronze_tables(settings.bronze_dir)
+    lander = Lander(KafkaSettings.from_env(), settings.lakehouse_dir, batch_size, batch_seconds)
+    try:
+        report = lander.run(until_idle=until_idle, max_events=max_events)
+    except BrokerUnreachable as error:
+        _fail(str(error))
+    console.print(
+        f"Landed {report.landed:,} events and {report.dead_letters:,} dead letters "
+        f"in {report.batches} micro-batches ({report.seconds:.1f} s)."
+    )
 
 
 @app.command("deps")

@@ -14,13 +14,14 @@ from ingest.bronze import delta
 from ingest.bronze.csv_loader import REJECTS_TABLE
 from ingest.config import Settings
 from ingest.mobility.schema import ENTITIES
+from ingest.telemetry.lander import DEAD_LETTERS_TABLE, EVENTS_TABLE
 
 
 @dataclass(frozen=True)
 class LayerCounts:
     entity: str
-    landing_files: int
-    landing_rows: int
+    landing_files: int | None
+    landing_rows: int | None
     bronze: int
     bronze_rejects: int
     silver: int | None
@@ -32,25 +33,36 @@ class LayerCounts:
 
 
 def layer_counts(settings: Settings) -> list[LayerCounts]:
-    """Rows of each entity in landing, Bronze, Silver, rejected, and removed as duplicates."""
+    """Rows of each entity in landing, Bronze, Silver, rejected, and removed as duplicates.
+
+    For telemetry, "bronze rejects" are the dead letters (messages that are not events).
+    """
     silver = _silver_counts(settings.warehouse_path)
     rows = []
     for entity in ENTITIES:
         files = sorted((settings.landing_dir / entity).glob("*.csv"))
         rows.append(
             LayerCounts(
-                entity=entity,
-                landing_files=len(files),
-                landing_rows=sum(_data_lines(f) for f in files),
-                bronze=delta.count_rows(settings.bronze_dir / entity),
-                bronze_rejects=delta.count_rows(
+                entity,
+                len(files),
+                sum(_data_lines(f) for f in files),
+                delta.count_rows(settings.bronze_dir / entity),
+                delta.count_rows(
                     settings.bronze_dir / REJECTS_TABLE, pads.field("entity") == entity
                 ),
-                silver=silver.get((entity, "silver")),
-                silver_rejected=silver.get((entity, "rejected")),
-                duplicates=silver.get((entity, "duplicates")),
+                *silver.get(f"mobility__{entity}", (None, None, None)),
             )
         )
+    rows.append(
+        LayerCounts(
+            "telemetry",
+            None,
+            None,
+            delta.count_rows(settings.bronze_dir / EVENTS_TABLE),
+            delta.count_rows(settings.bronze_dir / DEAD_LETTERS_TABLE),
+            *silver.get("telemetry__events", (None, None, None)),
+        )
+    )
     return rows
 
 
@@ -71,23 +83,24 @@ def _data_lines(path: Path) -> int:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")) - 1
 
 
-def _silver_counts(warehouse: Path) -> dict[tuple[str, str], int]:
+def _silver_counts(warehouse: Path) -> dict[str, tuple[int, int, int]]:
+    """Silver, rejected and superseded rows per staging model (`<source>__<entity>`)."""
     if not warehouse.is_file():
         return {}
     counts = {}
+    models = [f"mobility__{e}" for e in ENTITIES] + ["telemetry__events"]
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        for entity in ENTITIES:
+        for model in models:
             try:
-                counts[(entity, "silver")], counts[(entity, "rejected")], dups = con.execute(
+                counts[model] = con.execute(
                     f"""
                     select
-                        (select count(*) from silver.stg_mobility__{entity}),
-                        (select count(*) from silver.stg_mobility__{entity}_rejected),
+                        (select count(*) from silver.stg_{model}),
+                        (select count(*) from silver.stg_{model}_rejected),
                         (select count(*) filter (where is_superseded)
-                         from silver.base_mobility__{entity}_validated)
+                         from silver.base_{model}_validated)
                     """
                 ).fetchone()
-                counts[(entity, "duplicates")] = dups
             except duckdb.CatalogException:
                 continue  # not built yet
     return counts

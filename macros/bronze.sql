@@ -19,13 +19,16 @@
 {%- endmacro %}
 
 {#-
-    True for every delivered version of a record except the newest (later batch, then later
-    file, then later line wins). Rows without a key are never superseded: they are rejected.
+    True for every delivery of a key except the one that is kept: by default the newest
+    (later batch, then later file, then later line), as for CSV sources where a re-send
+    corrects a record. Rows without a key are never superseded: they are rejected.
 -#}
-{% macro is_superseded(key) -%}
+{% macro is_superseded(
+    key, order_by='_ingested_at desc, _source_file desc, _source_line desc'
+) -%}
     ({{ key }} is not null and row_number() over (
         partition by {{ key }}
-        order by _ingested_at desc, _source_file desc, _source_line desc
+        order by {{ order_by }}
     ) > 1)
 {%- endmacro %}
 

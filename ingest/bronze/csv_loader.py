@@ -27,7 +27,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ingest.bronze import delta
+from ingest.bronze import delta, tables
 from ingest.mobility.schema import ENTITY_COLUMNS
 
 REJECTS_TABLE = "csv_rejects"
@@ -252,17 +252,7 @@ def _parse_to_parquet(
             """
         )
 
-    schema = pa.schema(
-        [(name, pa.string()) for name in header]
-        + [
-            ("_ingested_at", pa.timestamp("us", tz="UTC")),
-            ("_source_file", pa.string()),
-            ("_source_line", pa.int64()),
-            ("_batch_id", pa.string()),
-            ("_record_hash", pa.string()),
-            (delta.PARTITION_COLUMN, pa.date32()),
-        ]
-    )
+    schema = tables.csv_table_schema(header)
     bounds = {
         "_ingested_at": ingested_at.isoformat().replace("+00:00", "Z"),
         "_source_file": source_file,

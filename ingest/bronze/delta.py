@@ -38,6 +38,14 @@ def open_dataset(path: Path | str) -> pads.Dataset:
     return table.to_pyarrow_dataset(filesystem=pafs.SubTreeFileSystem(uri, pafs.LocalFileSystem()))
 
 
+def create_empty(path: Path, schema: pa.Schema) -> bool:
+    """Create an empty table (partitioned by ingest date) unless one exists; True if created."""
+    if table_exists(path):
+        return False
+    DeltaTable.create(str(path), Schema.from_arrow(schema), partition_by=[PARTITION_COLUMN])
+    return True
+
+
 def committed_batches(path: Path) -> set[str]:
     """Batch ids of every commit in the table's history."""
     if not table_exists(path):

@@ -1,13 +1,20 @@
-"""Shared fixtures: small generated data sets in temporary lakehouse directories."""
+"""Shared fixtures: small data sets in temporary lakehouse directories, and a real Kafka-protocol
+broker (the embedded Tansu) on a free loopback port."""
 
 from __future__ import annotations
 
+import socket
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from ingest.mobility.generator import GeneratorConfig, generate_mobility
+from ingest.telemetry import broker
+from ingest.telemetry.kafka import KafkaSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,3 +40,37 @@ def landed(lakehouse_dir: Path, small_config: GeneratorConfig) -> Path:
     """A lakehouse directory whose landing/ holds the small data set."""
     generate_mobility(small_config, lakehouse_dir / "landing")
     return lakehouse_dir
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def broker_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaSettings]:
+    home = tmp_path_factory.mktemp("broker")
+    settings = replace(
+        KafkaSettings.from_env(), bootstrap_servers=f"127.0.0.1:{_free_port()}", external=False
+    )
+    broker.start(settings, home)
+    yield settings
+    broker.stop(home)
+
+
+@pytest.fixture
+def kafka(broker_settings: KafkaSettings, monkeypatch: pytest.MonkeyPatch) -> KafkaSettings:
+    """Settings with a topic of its own, also exported for `lakehouse` subprocesses."""
+    settings = replace(
+        broker_settings, topic=f"telemetry-{uuid.uuid4().hex[:8]}", partitions=3,
+        group_id=f"lander-{uuid.uuid4().hex[:8]}",
+    )  # fmt: skip
+    for name, value in {
+        "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
+        "KAFKA_TOPIC_TELEMETRY": settings.topic,
+        "KAFKA_TOPIC_PARTITIONS": str(settings.partitions),
+        "KAFKA_GROUP_ID": settings.group_id,
+    }.items():
+        monkeypatch.setenv(name, value)
+    return settings

@@ -1,4 +1,8 @@
-"""generate -> ingest -> dbt build on a small data set, then the same again: nothing changes."""
+"""The demo's pipeline on a small data set, then the same again: no Silver number changes.
+
+generate -> ingest csv -> simulate -> land -> dbt build, in a temporary lakehouse, against the
+real embedded broker.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ import pytest
 from ingest.bronze import delta
 from ingest.bronze.csv_loader import REJECTS_TABLE
 from ingest.mobility.generator import BAD_RECORD_KINDS
+from ingest.telemetry.lander import EVENTS_TABLE
 
 from .conftest import REPO_ROOT
 
@@ -38,12 +43,15 @@ def _silver_counts(warehouse: Path) -> dict[str, int]:
                     from silver.base_mobility__trips_validated
                 union all select 'revenue_cents', cast(sum(total_fare) * 100 as bigint)
                     from silver.stg_mobility__trips
+                union all select 'telemetry', count(*) from silver.stg_telemetry__events
+                union all select 'telemetry_rejected', count(*)
+                    from silver.stg_telemetry__events_rejected
                 """
             ).fetchall()
         )
 
 
-def test_pipeline_end_to_end_and_idempotent(tmp_path):
+def test_pipeline_end_to_end_and_idempotent(tmp_path, kafka):
     if not (REPO_ROOT / "dbt_packages" / "elementary").is_dir():
         pytest.fail("dbt packages are not installed: run `make deps` first.")
     lakehouse = tmp_path / "lakehouse"
@@ -57,8 +65,11 @@ def test_pipeline_end_to_end_and_idempotent(tmp_path):
     }
     generate = [str(BIN / "lakehouse"), "generate", "mobility", "--trips", "6000", "--days", "4"]
     ingest = [str(BIN / "lakehouse"), "ingest", "csv"]
+    simulate = [str(BIN / "lakehouse"), "simulate", "--vehicles", "50", "--minutes", "2"]
+    land = [str(BIN / "lakehouse"), "land", "--until-idle", "2"]
     build = [str(BIN / "dbt"), "build"]
-    for command in (generate, ingest, build):
+    pipeline = (generate, ingest, simulate, land, build)
+    for command in pipeline:
         _run(command, env)
 
     manifest = json.loads((lakehouse / "landing" / "_manifest.json").read_text())
@@ -73,9 +84,14 @@ def test_pipeline_end_to_end_and_idempotent(tmp_path):
     bronze_rows = delta.count_rows(lakehouse / "bronze" / "trips")
     assert bronze_rows + bronze_rejects == manifest["rows"]["trips"]
     assert first["silver"] + first["rejected"] + first["superseded"] == bronze_rows
+    events = delta.open_dataset(lakehouse / "bronze" / EVENTS_TABLE).to_table(["event_id"])
+    distinct_events = len(set(events["event_id"].to_pylist()))
+    assert first["telemetry"] + first["telemetry_rejected"] == distinct_events == 50 * 120
 
-    # Same seed, same files: the second run lands nothing and changes no Silver number.
-    for command in (generate, ingest, build):
+    # Same seed, same files: nothing new lands from them. The simulation is streamed again to
+    # the same topic, so Bronze holds every event twice, and Silver still holds each once.
+    for command in pipeline:
         _run(command, env)
     assert delta.count_rows(lakehouse / "bronze" / "trips") == bronze_rows
+    assert delta.count_rows(lakehouse / "bronze" / EVENTS_TABLE) == 2 * events.num_rows
     assert _silver_counts(lakehouse / "warehouse.duckdb") == first

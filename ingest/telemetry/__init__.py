@@ -1,0 +1,1 @@
+"""Vehicle telemetry: physics-based simulator, Kafka streaming and landing into Bronze."""

@@ -1,0 +1,3 @@
+-- Bronze telemetry copied into the warehouse; each run reads only the micro-batches not copied.
+select * from {{ source('telemetry', 'telemetry_events') }}
+where {{ new_bronze_batches() }}

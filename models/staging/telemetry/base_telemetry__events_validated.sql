@@ -1,0 +1,77 @@
+-- Every delivered telemetry event, parsed and typed, with the first rule it breaks.
+with
+
+events as (
+    select * from {{ ref('base_telemetry__events') }}
+),
+
+parsed as (
+    select
+        -- ids
+        event_id,
+        {{ clean_key(json_text('value', 'vehicle_id')) }} as vehicle_id,
+        {{ clean_key(json_text('value', 'driver_id')) }} as driver_id,
+        {{ clean_key(json_text('value', 'trip_id')) }} as trip_id,
+
+        -- timestamps (UTC)
+        {{ timestamp_from_epoch_ms("try_cast(" ~ json_text('value', 'ts') ~ " as bigint)") }}
+            as event_at,
+
+        -- readings
+        try_cast({{ json_text('value', 'speed_kmh') }} as double) as speed_kmh,
+        try_cast({{ json_text('value', 'rpm') }} as double) as rpm,
+        try_cast({{ json_text('value', 'gear') }} as integer) as gear,
+        try_cast({{ json_text('value', 'throttle_pct') }} as double) as throttle_pct,
+        try_cast({{ json_text('value', 'brake_pct') }} as double) as brake_pct,
+        try_cast({{ json_text('value', 'acceleration_ms2') }} as double) as acceleration_ms2,
+        try_cast({{ json_text('value', 'coolant_temp_c') }} as double) as coolant_temp_c,
+        try_cast({{ json_text('value', 'fuel_rate_lph') }} as double) as fuel_rate_lph,
+        try_cast({{ json_text('value', 'odometer_km') }} as double) as odometer_km,
+        try_cast({{ json_text('value', 'lat') }} as double) as lat,
+        try_cast({{ json_text('value', 'lon') }} as double) as lon,
+        try_cast({{ json_text('value', 'heading_deg') }} as double) as heading_deg,
+        {{ json_text('value', 'dtc') }} as dtc,
+
+        -- delivery
+        kafka_partition,
+        kafka_offset,
+        kafka_timestamp,
+        _ingested_at,
+        _batch_id
+    from events
+),
+
+ordered as (
+    select
+        *,
+        -- A vehicle's events share a partition, so offsets give their arrival order; an event
+        -- is late when a later reading of the same vehicle arrived before it.
+        max(event_at) over (
+            partition by vehicle_id
+            order by kafka_partition, kafka_offset
+            rows between unbounded preceding and 1 preceding
+        ) as latest_earlier_arrival_at
+    from parsed
+),
+
+final as (
+    select
+        *,
+        coalesce(
+            {{ dbt.datediff('event_at', 'latest_earlier_arrival_at', 'second') }}, 0
+        ) > 0 as is_late,
+        rpm is null or speed_kmh is null or coolant_temp_c is null as has_missing_reading,
+        case
+            when vehicle_id is null or event_at is null then 'missing_required_field'
+            when rpm not between 0 and 8000 then 'rpm_out_of_range'
+            when speed_kmh not between 0 and 300 then 'speed_out_of_range'
+            when coolant_temp_c not between -40 and 150 then 'coolant_out_of_range'
+            when throttle_pct not between 0 and 100 then 'throttle_out_of_range'
+            when brake_pct not between 0 and 100 then 'brake_out_of_range'
+        end as rejection_reason,
+        -- A re-sent event keeps its first delivery.
+        {{ is_superseded('event_id', 'kafka_partition, kafka_offset') }} as is_superseded
+    from ordered
+)
+
+select * from final
