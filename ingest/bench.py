@@ -40,10 +40,7 @@ class Step:
 
 def run_ingest_benchmark(settings: Settings, trip_counts: list[int], console: Console) -> None:
     """Generate each data size, then time the loader and the raw conversion on its trips."""
-    machine = (
-        f"{platform.processor() or platform.machine()}, {psutil.cpu_count()} cores, "
-        f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}"
-    )
+    machine = machine_description()
     console.print(f"Machine: {machine}")
     results = []
     for trips in trip_counts:
@@ -52,14 +49,14 @@ def run_ingest_benchmark(settings: Settings, trip_counts: list[int], console: Co
         work.mkdir(parents=True)
         env = {**os.environ, "LAKEHOUSE_DIR": str(work)}
         console.print(f"[bold]{trips:,} trips[/]: generating ...")
-        generate = _measure([_cli(), "generate", "mobility", "--trips", str(trips)], env)
+        generate = measure([_cli(), "generate", "mobility", "--trips", str(trips)], env)
         files = sorted((work / "landing" / "trips").glob("*.csv"))
         size_mb = sum(f.stat().st_size for f in files) / 1e6
         rows = sum(_count_lines(f) - 1 for f in files)
         console.print(f"  {len(files)} trip files, {size_mb:,.0f} MB; loading into Bronze ...")
-        ingest = _measure([_cli(), "ingest", "csv", "--entity", "trips"], env)
+        ingest = measure([_cli(), "ingest", "csv", "--entity", "trips"], env)
         console.print("  raw DuckDB CSV -> Parquet conversion of the same files ...")
-        raw = _measure(
+        raw = measure(
             [sys.executable, "-c", RAW_CONVERSION, str(work / "landing" / "trips" / "*.csv"),
              str(work / "raw.parquet")],
             env,
@@ -104,20 +101,36 @@ def run_ingest_benchmark(settings: Settings, trip_counts: list[int], console: Co
     console.print(f"Written to {report}")
 
 
+def machine_description() -> str:
+    return (
+        f"{platform.processor() or platform.machine()}, {psutil.cpu_count()} cores, "
+        f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}"
+    )
+
+
 def _cli() -> str:
     return str(Path(sys.executable).parent / "lakehouse")
 
 
-def _measure(command: list[str], env: dict[str, str]) -> Step:
-    """Run a command to completion; its wall time and its own peak resident memory."""
+def measure(
+    command: list[str], env: dict[str, str], capture: bool = False
+) -> tuple[str, Step] | Step:
+    """Run a command to completion; its wall time and its own peak resident memory.
+
+    With `capture`, also returns what it printed.
+    """
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE if capture else subprocess.DEVNULL, text=True
+    )
+    output = process.stdout.read() if capture else ""
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed with exit code {process.returncode}")
-    return Step(seconds=round(seconds, 2), peak_rss_mb=round(usage.ru_maxrss / 1024, 1))
+    step = Step(seconds=round(seconds, 2), peak_rss_mb=round(usage.ru_maxrss / 1024, 1))
+    return (output, step) if capture else step
 
 
 def _count_lines(path: Path) -> int:

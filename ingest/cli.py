@@ -23,6 +23,8 @@ broker_app = typer.Typer(help="The embedded Kafka-protocol broker (Tansu) on loo
 app.add_typer(generate_app, name="generate")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(broker_app, name="broker")
+bench_app = typer.Typer(help="Benchmarks (figures for the README's performance section).")
+app.add_typer(bench_app, name="bench")
 console = Console()
 
 
@@ -357,14 +359,28 @@ def summary_command(
     )
 
 
-@app.command("bench")
-def bench_command(
+@bench_app.command("ingest")
+def bench_ingest_command(
     trips: Annotated[
         list[int] | None, typer.Option(help="Trip counts to measure (repeatable).")
     ] = None,
 ) -> None:
-    """Measure CSV → Bronze throughput against DuckDB's raw CSV → Parquet conversion."""
+    """Measure CSV -> Bronze throughput against DuckDB's raw CSV -> Parquet conversion."""
     from ingest.bench import run_ingest_benchmark
 
-    settings = load_settings()
-    run_ingest_benchmark(settings, trips or [1_000_000, 10_000_000], console)
+    run_ingest_benchmark(load_settings(), trips or [1_000_000, 10_000_000], console)
+
+
+@bench_app.command("stream")
+def bench_stream_command(
+    vehicles: Annotated[int, typer.Option(help="Vehicles in the simulation.")] = 200,
+    minutes: Annotated[float, typer.Option(help="Simulated minutes (one reading/s).")] = 50.0,
+) -> None:
+    """Measure simulator, producer, lander and raw-consume rates on the same broker."""
+    from ingest.bench_stream import run_stream_benchmark
+    from ingest.telemetry.broker import BrokerError
+
+    try:
+        run_stream_benchmark(load_settings(), vehicles, minutes, console)
+    except BrokerError as error:
+        _fail(str(error))
