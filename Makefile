@@ -40,8 +40,8 @@ demo: ## Generate and stream data, land it in Bronze, dbt build, print a summary
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory deps && \
 	$(LAKEHOUSE) generate mobility --trips $(DEMO_TRIPS) && \
-	$(LAKEHOUSE) ingest csv && \
 	$(MAKE) --no-print-directory stream && \
+	$(LAKEHOUSE) ingest csv && \
 	$(DBT) build && \
 	$(LAKEHOUSE) summary --started-at $$start
 

@@ -112,13 +112,13 @@ def ingest_csv_command(
 ) -> None:
     """Land every CSV file of $LAKEHOUSE_DIR/landing/ in the Bronze Delta tables."""
     from ingest.bronze.csv_loader import ingest_files, landing_files
-    from ingest.bronze.tables import ensure_bronze_tables
+    from ingest.bronze.tables import CSV_ENTITIES, ensure_bronze_tables
 
     settings = load_settings()
-    entities = entity or list(ENTITIES)
-    unknown = sorted(set(entities) - set(ENTITIES))
+    entities = entity or list(CSV_ENTITIES)
+    unknown = sorted(set(entities) - set(CSV_ENTITIES))
     if unknown:
-        _fail(f"unknown entity '{unknown[0]}'; choose from {', '.join(ENTITIES)}.")
+        _fail(f"unknown entity '{unknown[0]}'; choose from {', '.join(CSV_ENTITIES)}.")
     if not settings.landing_dir.is_dir():
         _fail(
             f"no landing directory at {settings.landing_dir}: "
@@ -255,15 +255,33 @@ def simulate_command(
                 break
     undelivered = streamer.flush()
     elapsed = time.perf_counter() - started
+    trips_file = _write_trip_metadata(simulator, config, load_settings().landing_dir)
     console.print(
         f"{sent:,} events for {vehicles} vehicles to {kafka.topic} ({partitions} partitions) "
         f"in {elapsed:.1f} s ({sent / elapsed:,.0f}/s): {streamer.delivered:,} delivered, "
         f"{streamer.failed + undelivered:,} failed."
     )
+    console.print(f"Trip metadata with the driving profiles: {trips_file} (load: ingest csv).")
     if streamer.failed or undelivered:
         _fail(
             f"{streamer.failed + undelivered:,} events were not delivered ({streamer.last_error})."
         )
+
+
+def _write_trip_metadata(simulator, config, landing_dir: Path) -> Path:
+    """The simulation's trips (and labels) as a landing file named after the simulation, so
+    the same simulation writes the same file and loading it twice adds nothing."""
+    import pyarrow.csv as pacsv
+
+    from ingest.telemetry.simulator import DRIVING_TRIPS
+
+    folder = landing_dir / DRIVING_TRIPS
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{config.start:%Y-%m-%dT%H%M}-seed{config.seed}-{config.vehicles}v.csv"
+    tmp = folder / f".{name}.tmp"
+    pacsv.write_csv(simulator.trip_metadata(), tmp)
+    os.replace(tmp, folder / name)
+    return folder / name
 
 
 @app.command("land")

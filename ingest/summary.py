@@ -12,9 +12,16 @@ import pyarrow.dataset as pads
 
 from ingest.bronze import delta
 from ingest.bronze.csv_loader import REJECTS_TABLE
+from ingest.bronze.tables import CSV_ENTITIES
 from ingest.config import Settings
 from ingest.mobility.schema import ENTITIES
 from ingest.telemetry.lander import DEAD_LETTERS_TABLE, EVENTS_TABLE
+
+# The staging model of each CSV entity, `<source>__<entity>`.
+STAGING_MODELS = {
+    entity: f"mobility__{entity}" if entity in ENTITIES else f"telemetry__{entity}"
+    for entity in CSV_ENTITIES
+}
 
 
 @dataclass(frozen=True)
@@ -39,7 +46,7 @@ def layer_counts(settings: Settings) -> list[LayerCounts]:
     """
     silver = _silver_counts(settings.warehouse_path)
     rows = []
-    for entity in ENTITIES:
+    for entity, model in STAGING_MODELS.items():
         files = sorted((settings.landing_dir / entity).glob("*.csv"))
         rows.append(
             LayerCounts(
@@ -50,7 +57,7 @@ def layer_counts(settings: Settings) -> list[LayerCounts]:
                 delta.count_rows(
                     settings.bronze_dir / REJECTS_TABLE, pads.field("entity") == entity
                 ),
-                *silver.get(f"mobility__{entity}", (None, None, None)),
+                *silver.get(model, (None, None, None)),
             )
         )
     rows.append(
@@ -88,7 +95,7 @@ def _silver_counts(warehouse: Path) -> dict[str, tuple[int, int, int]]:
     if not warehouse.is_file():
         return {}
     counts = {}
-    models = [f"mobility__{e}" for e in ENTITIES] + ["telemetry__events"]
+    models = [*STAGING_MODELS.values(), "telemetry__events"]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for model in models:
             try:

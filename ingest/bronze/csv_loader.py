@@ -28,7 +28,6 @@ import numpy as np
 import pyarrow as pa
 
 from ingest.bronze import delta, tables
-from ingest.mobility.schema import ENTITY_COLUMNS
 
 REJECTS_TABLE = "csv_rejects"
 AUDIT_COLUMNS = ("_ingested_at", "_source_file", "_source_line", "_batch_id", "_record_hash")
@@ -122,7 +121,7 @@ def _prepare(
         return _PreparedBatch(base)
     try:
         header = _read_header(content, source_file)
-        missing = [c for c in ENTITY_COLUMNS[entity] if c not in header]
+        missing = [c for c in tables.CSV_ENTITIES[entity] if c not in header]
         if missing:
             raise RefusedFile(
                 f"{source_file} is missing required column '{missing[0]}'"

@@ -9,6 +9,10 @@ import pyarrow as pa
 from ingest.bronze import delta
 from ingest.mobility.schema import ENTITY_COLUMNS
 from ingest.telemetry.lander import EVENTS_SCHEMA, EVENTS_TABLE
+from ingest.telemetry.simulator import DRIVING_TRIP_COLUMNS, DRIVING_TRIPS
+
+# Every entity delivered as CSV files in landing/<entity>/, with its required columns.
+CSV_ENTITIES: dict[str, tuple[str, ...]] = {**ENTITY_COLUMNS, DRIVING_TRIPS: DRIVING_TRIP_COLUMNS}
 
 CSV_AUDIT_SCHEMA = pa.schema(
     [
@@ -29,7 +33,7 @@ def csv_table_schema(columns: list[str]) -> pa.Schema:
 
 def ensure_bronze_tables(bronze_dir: Path) -> list[str]:
     """Create every Bronze source table that does not exist yet; returns the names created."""
-    schemas = {e: csv_table_schema(list(cols)) for e, cols in ENTITY_COLUMNS.items()}
+    schemas = {e: csv_table_schema(list(cols)) for e, cols in CSV_ENTITIES.items()}
     schemas[EVENTS_TABLE] = EVENTS_SCHEMA
     return [
         name for name, schema in schemas.items() if delta.create_empty(bronze_dir / name, schema)

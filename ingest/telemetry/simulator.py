@@ -24,6 +24,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 SCHEMA_VERSION = 1
+DRIVING_TRIPS = "driving_trips"  # landing entity of the trip metadata (with the labels)
+DRIVING_TRIP_COLUMNS = ("trip_id", "vehicle_id", "driver_id", "driving_profile", "started_at")
 GRAVITY = 9.81
 AIR_DENSITY = 1.2
 AMBIENT_C = 15.0
@@ -139,6 +141,7 @@ class VehicleSimulator:
         self.lon = self.zone_lon[start_zone] + rng.normal(0, 0.002, n)
         self.target = rng.integers(0, config.zones, n)
         self.trip_number = np.ones(n, dtype=np.int64)
+        self._trip_starts: list[tuple[np.ndarray, int]] = [(np.arange(n), 0)]  # (vehicles, step)
         self.heading = np.zeros(n)
         self.stuck_coolant = np.full(n, np.nan)  # a stuck sensor keeps reporting this value
         self._resend: list[dict[str, np.ndarray]] = []  # faulty events delivered later
@@ -229,6 +232,8 @@ class VehicleSimulator:
         self.odometer_km += distance_m / 1000.0
         arrived = np.hypot(dlat, dlon) * 111_320.0 < 150.0
         self.trip_number += arrived
+        if arrived.any():
+            self._trip_starts.append((np.flatnonzero(arrived), self.step_index + 1))
         self.target = np.where(arrived, rng.integers(0, self.config.zones, n), self.target)
 
         self.step_index += 1
@@ -309,10 +314,35 @@ class VehicleSimulator:
             out = {k: np.concatenate([out[k], held[k]]) for k in out}
         return out
 
-    @property
-    def profiles(self) -> dict[str, str]:
-        """Ground truth: each driver's profile name (for training labels, never a feature)."""
-        return dict(zip(self.driver_ids.tolist(), self.profile_names.tolist(), strict=True))
+    def trip_metadata(self) -> pa.Table:
+        """Every trip started so far, with its driver's profile: the ground-truth label for
+        training, kept beside the events and never inside them."""
+        vehicles = np.concatenate([v for v, _ in self._trip_starts])
+        steps = np.concatenate([np.full(len(v), step) for v, step in self._trip_starts])
+        numbers = np.concatenate([np.full(len(v), i) for i, (v, _) in enumerate(self._trip_starts)])
+        # The k-th start of a vehicle is its trip number k (1-based).
+        order = np.lexsort((numbers, vehicles))
+        vehicles, steps = vehicles[order], steps[order]
+        first = np.r_[True, vehicles[1:] != vehicles[:-1]]
+        trip_number = (
+            np.arange(len(vehicles))
+            - np.maximum.accumulate(np.where(first, np.arange(len(vehicles)), 0))
+            + 1
+        )
+        start_ms = self.config.start.timestamp() * 1000 + steps * self.dt * 1000
+        started = pa.array(start_ms.astype("int64"), pa.timestamp("ms", tz="UTC"))
+        vehicle_ids = pa.array(self.vehicle_ids[vehicles], pa.string())
+        return pa.table(
+            {
+                "trip_id": pc.binary_join_element_wise(
+                    vehicle_ids, pc.cast(pa.array(trip_number), pa.string()), "-"
+                ),
+                "vehicle_id": vehicle_ids,
+                "driver_id": pa.array(self.driver_ids[vehicles], pa.string()),
+                "driving_profile": pa.array(self.profile_names[vehicles], pa.string()),
+                "started_at": pc.strftime(started, format="%Y-%m-%dT%H:%M:%SZ"),
+            }
+        )
 
 
 def _zone_centroids(zones: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,6 +1,6 @@
 """The demo's pipeline on a small data set, then the same again: no Silver number changes.
 
-generate -> ingest csv -> simulate -> land -> dbt build, in a temporary lakehouse, against the
+generate -> simulate -> land -> ingest csv -> dbt build, in a temporary lakehouse, against the
 real embedded broker.
 """
 
@@ -46,6 +46,10 @@ def _silver_counts(warehouse: Path) -> dict[str, int]:
                 union all select 'telemetry', count(*) from silver.stg_telemetry__events
                 union all select 'telemetry_rejected', count(*)
                     from silver.stg_telemetry__events_rejected
+                union all select 'trips_without_profile', count(*)
+                    from silver.stg_telemetry__events as events
+                    left join silver.stg_telemetry__driving_trips as trips using (trip_id)
+                    where trips.driving_profile is null
                 """
             ).fetchall()
         )
@@ -68,7 +72,7 @@ def test_pipeline_end_to_end_and_idempotent(tmp_path, kafka):
     simulate = [str(BIN / "lakehouse"), "simulate", "--vehicles", "50", "--minutes", "2"]
     land = [str(BIN / "lakehouse"), "land", "--until-idle", "2"]
     build = [str(BIN / "dbt"), "build"]
-    pipeline = (generate, ingest, simulate, land, build)
+    pipeline = (generate, simulate, land, ingest, build)
     for command in pipeline:
         _run(command, env)
 
@@ -87,6 +91,7 @@ def test_pipeline_end_to_end_and_idempotent(tmp_path, kafka):
     events = delta.open_dataset(lakehouse / "bronze" / EVENTS_TABLE).to_table(["event_id"])
     distinct_events = len(set(events["event_id"].to_pylist()))
     assert first["telemetry"] + first["telemetry_rejected"] == distinct_events == 50 * 120
+    assert first["trips_without_profile"] == 0
 
     # Same seed, same files: nothing new lands from them. The simulation is streamed again to
     # the same topic, so Bronze holds every event twice, and Silver still holds each once.

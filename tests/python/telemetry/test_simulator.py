@@ -1,4 +1,5 @@
 import json
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -78,3 +79,23 @@ def test_faults_produce_spikes_gaps_resends_and_late_events():
 def test_invalid_config_is_refused(bad):
     with pytest.raises(ValueError):
         SimulationConfig(**bad)
+
+
+def test_trip_metadata_covers_every_trip_and_carries_the_profile():
+    simulator = VehicleSimulator(SimulationConfig(vehicles=30, fault_fraction=0.0))
+    events = [json.loads(v) for batch in simulator.batches(900, 50) for _, v in batch]
+    trips = simulator.trip_metadata().to_pylist()
+    by_id = {t["trip_id"]: t for t in trips}
+    assert len(by_id) == len(trips)
+    assert {e["trip_id"] for e in events} <= set(by_id)
+    profile = dict(zip(simulator.driver_ids, simulator.profile_names, strict=True))
+    assert all(t["driving_profile"] == profile[t["driver_id"]] for t in trips)
+    assert all("driving_profile" not in e for e in events)  # a label, never a feature
+    first_event = {}
+    for e in events:
+        first_event[e["trip_id"]] = min(first_event.get(e["trip_id"], e["ts"]), e["ts"])
+    started = {t["trip_id"]: t["started_at"] for t in trips}
+    for trip_id, ts in first_event.items():
+        assert started[trip_id] <= datetime.fromtimestamp(ts / 1000, UTC).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        )

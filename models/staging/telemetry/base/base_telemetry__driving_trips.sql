@@ -1,0 +1,3 @@
+-- Bronze trip metadata copied into the warehouse; each run reads only the files not copied.
+select * from {{ source('telemetry', 'driving_trips') }}
+where {{ new_bronze_batches() }}
