@@ -355,11 +355,12 @@ def summary_command(
         "Silver rule; duplicates: older or repeated deliveries of a key",
     )
     headers = ("entity", "files", "landing", "bronze", "rejects", "silver", "rejected", "dupes")
-    for column in headers:
-        table.add_column(column, justify="left" if column == "entity" else "right")
+    table.add_column("entity", no_wrap=True)
+    for column in headers[1:]:
+        table.add_column(column, justify="right")
     for row in counts:
         table.add_row(row.entity, *(f"{v:,}" if v is not None else "-" for v in row.values()))
-    console.print(table)
+    console.print(table, width=max(console.width, 96))
 
     tests = test_results(Path("target/run_results.json"))
     if tests:
