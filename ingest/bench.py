@@ -94,7 +94,7 @@ def run_ingest_benchmark(settings: Settings, trip_counts: list[int], console: Co
             f"{r['raw_duckdb']['seconds']:.1f}",
             f"{r['ratio']:.0%}",
         )
-    console.print(table, width=max(console.width, 120))
+    console.print(table)
     report = settings.reports_dir / "bench_ingest.json"
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(json.dumps({"machine": machine, "results": results}, indent=2) + "\n")

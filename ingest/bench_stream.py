@@ -69,7 +69,7 @@ def run_stream_benchmark(
             f"{result['events'] / result['seconds']:,.0f}",
             f"{result['peak_rss_mb']:,.0f}",
         )
-    console.print(table, width=max(console.width, 100))
+    console.print(table)
     rate = {k: v["events"] / v["seconds"] for k, v in phases.items()}
     console.print(f"Lander / raw consume: {rate['land'] / rate['consume']:.2f}")
     report = settings.reports_dir / "bench_stream.json"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -25,7 +26,8 @@ app.add_typer(ingest_app, name="ingest")
 app.add_typer(broker_app, name="broker")
 bench_app = typer.Typer(help="Benchmarks (figures for the README's performance section).")
 app.add_typer(bench_app, name="bench")
-console = Console()
+# Wide enough for the tables when the output is a log rather than a terminal.
+console = Console(width=None if sys.stdout.isatty() else 110)
 
 
 def _fail(message: str) -> None:
@@ -360,7 +362,7 @@ def summary_command(
         table.add_column(column, justify="right")
     for row in counts:
         table.add_row(row.entity, *(f"{v:,}" if v is not None else "-" for v in row.values()))
-    console.print(table, width=max(console.width, 96))
+    console.print(table)
 
     tests = test_results(Path("target/run_results.json"))
     if tests:
