@@ -31,7 +31,7 @@ console = Console(width=None if sys.stdout.isatty() else 110)
 
 
 def _fail(message: str) -> None:
-    console.print(f"[bold red]error:[/] {message}")
+    console.print(f"[bold red]error:[/] {message}", soft_wrap=True)  # one line, paths intact
     raise typer.Exit(1)
 
 
@@ -160,7 +160,7 @@ def ingest_csv_command(
     console.print(f"{megabytes:,.1f} MB loaded in {elapsed:.1f} s.")
     refused = [r for r in results if r.status == "refused"]
     for result in refused:
-        console.print(f"[bold red]refused:[/] {result.message}")
+        console.print(f"[bold red]refused:[/] {result.message}", soft_wrap=True)
     if refused:
         raise typer.Exit(2)
 

@@ -1,0 +1,43 @@
+-- One row per day from the first to the last day with trips or telemetry.
+with
+
+bounds as (
+    select
+        min(activity_day) as first_day,
+        max(activity_day) as last_day
+    from (
+        select cast(requested_at as date) as activity_day from {{ ref('stg_mobility__trips') }}
+        union all
+        select cast(event_at as date) as activity_day from {{ ref('stg_telemetry__events') }}
+    ) as activity_days
+),
+
+spine as (
+    {{ dbt_utils.date_spine(
+        datepart='day',
+        start_date="cast('2020-01-01' as date)",
+        end_date="cast('2031-01-01' as date)"
+    ) }}
+),
+
+holidays as (
+    select * from {{ ref('holidays') }}
+),
+
+final as (
+    select
+        cast(spine.date_day as date) as date_day,
+        extract(year from spine.date_day) as year_number,
+        extract(quarter from spine.date_day) as quarter_number,
+        extract(month from spine.date_day) as month_number,
+        {{ day_of_week('spine.date_day') }} as day_of_week,
+        {{ day_of_week('spine.date_day') }} >= 6 as is_weekend,
+        holidays.holiday_name is not null as is_holiday,
+        holidays.holiday_name
+    from spine
+    inner join bounds
+        on cast(spine.date_day as date) between bounds.first_day and bounds.last_day
+    left join holidays on cast(spine.date_day as date) = holidays.holiday_date
+)
+
+select * from final
