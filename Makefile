@@ -20,7 +20,7 @@ DEMO_TRIPS ?= 200000
 DEMO_VEHICLES ?= 200
 DEMO_MINUTES ?= 10
 
-.PHONY: help install deps demo stream test lint pytest docs bench-ingest bench-stream clean
+.PHONY: help install deps demo stream test lint pytest docs bench-ingest bench-stream bench-build clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -70,6 +70,9 @@ docs: deps ## Generate the dbt docs site and serve it on http://127.0.0.1:8080
 
 bench-ingest: $(INSTALLED) ## CSV -> Bronze throughput vs DuckDB's raw CSV -> Parquet, 1M and 10M trips
 	$(LAKEHOUSE) bench ingest --trips 1000000 --trips 10000000
+
+bench-build: deps ## Silver + Gold build time and memory on DuckDB at 1M and 10M trips
+	$(LAKEHOUSE) bench build --trips 1000000 --trips 10000000
 
 bench-stream: $(INSTALLED) ## Simulator, producer, lander and raw-consume rates on the embedded broker
 	$(LAKEHOUSE) bench stream

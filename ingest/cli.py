@@ -392,6 +392,22 @@ def bench_ingest_command(
     run_ingest_benchmark(load_settings(), trips or [1_000_000, 10_000_000], console)
 
 
+@bench_app.command("build")
+def bench_build_command(
+    trips: Annotated[
+        list[int] | None, typer.Option(help="Trip counts to measure (repeatable).")
+    ] = None,
+) -> None:
+    """Measure Silver and Gold build times and memory on DuckDB (and a no-change re-run)."""
+    from ingest.bench_build import run_build_benchmark
+    from ingest.telemetry.broker import BrokerError
+
+    try:
+        run_build_benchmark(load_settings(), trips or [1_000_000, 10_000_000], console)
+    except BrokerError as error:
+        _fail(str(error))
+
+
 @bench_app.command("stream")
 def bench_stream_command(
     vehicles: Annotated[int, typer.Option(help="Vehicles in the simulation.")] = 200,

@@ -76,7 +76,9 @@ final as (
         on
             measured.driver_id = drivers.driver_id
             and measured.requested_at >= drivers.valid_from
-            and (measured.requested_at < drivers.valid_to or drivers.valid_to is null)
+            -- No OR here: "valid_to is null or ..." turns this into a nested-loop join.
+            and measured.requested_at
+            < coalesce(drivers.valid_to, cast('9999-12-31 00:00:00' as {{ dbt.type_timestamp() }}))
 )
 
 select * from final

@@ -1,0 +1,125 @@
+"""`lakehouse bench build`: Silver and Gold build times and memory on DuckDB at a data size.
+
+For each size: generate the trips, stream proportional telemetry (600,000 events per million
+trips) through the embedded broker, land both, then time in separate processes `dbt run` of
+Silver, of Gold, a no-change re-run of both (what the incremental models cost when nothing
+arrived), and `dbt test`. The slowest models come from dbt's run_results.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import uuid
+from dataclasses import asdict
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from ingest.bench import machine_description, measure
+from ingest.config import Settings
+from ingest.telemetry import broker
+from ingest.telemetry.kafka import KafkaSettings
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+EVENTS_PER_MILLION_TRIPS = 600_000
+VEHICLES = 200
+
+
+def run_build_benchmark(settings: Settings, trip_counts: list[int], console: Console) -> None:
+    console.print(f"Machine: {machine_description()}")
+    bin_dir = Path(sys.executable).parent
+    kafka = KafkaSettings.from_env()
+    console.print(broker.start(kafka, settings.lakehouse_dir))
+    results = []
+    try:
+        for trips in trip_counts:
+            work = settings.lakehouse_dir / "bench" / f"build-{trips}"
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir(parents=True)
+            minutes = max(1, round(trips / 1e6 * EVENTS_PER_MILLION_TRIPS / VEHICLES / 60))
+            env = {
+                **os.environ,
+                "LAKEHOUSE_DIR": str(work),
+                "DBT_PROFILES_DIR": str(REPO_ROOT),
+                "DBT_TARGET_PATH": str(work / "target"),
+                "DBT_LOG_PATH": str(work / "logs"),
+                "KAFKA_TOPIC_TELEMETRY": f"bench.build.{uuid.uuid4().hex[:8]}",
+            }
+            lakehouse, dbt = str(bin_dir / "lakehouse"), str(bin_dir / "dbt")
+            console.print(
+                f"[bold]{trips:,} trips[/], {VEHICLES} vehicles x {minutes} min: loading ..."
+            )
+            for command in (
+                [lakehouse, "generate", "mobility", "--trips", str(trips)],
+                [lakehouse, "simulate", "--vehicles", str(VEHICLES), "--minutes", str(minutes)],
+                [lakehouse, "land", "--until-idle", "3"],
+                [lakehouse, "ingest", "csv"],
+                [dbt, "seed"],
+            ):
+                measure(command, env)
+            steps = {}
+            for label, command in (
+                ("silver", [dbt, "run", "--select", "staging", "intermediate"]),
+                ("gold", [dbt, "run", "--select", "marts"]),
+            ):
+                console.print(f"  dbt run: {label} ...")
+                steps[label] = asdict(measure(command, env))
+                if label == "gold":
+                    slowest = _slowest_models(work / "target" / "run_results.json")
+                    silver_slowest = _slowest_models(work / "target" / "run_results.silver.json")
+                else:
+                    shutil.copy(
+                        work / "target" / "run_results.json",
+                        work / "target" / "run_results.silver.json",
+                    )
+            console.print("  dbt run: no-change re-run of silver and gold ...")
+            steps["rerun"] = asdict(
+                measure([dbt, "run", "--select", "staging", "intermediate", "marts"], env)
+            )
+            console.print("  dbt test ...")
+            steps["test"] = asdict(measure([dbt, "test"], env))
+            models = sorted(silver_slowest + slowest, key=lambda m: -m[1])[:10]
+            results.append({"trips": trips, "telemetry_minutes": minutes, "steps": steps,
+                            "slowest_models": models})  # fmt: skip
+            shutil.rmtree(work)
+    finally:
+        console.print(broker.stop(settings.lakehouse_dir))
+
+    for result in results:
+        steps = result["steps"]
+        build = steps["silver"]["seconds"] + steps["gold"]["seconds"]
+        table = Table(
+            title=f"{result['trips']:,} trips, {VEHICLES} vehicles x "
+            f"{result['telemetry_minutes']} min of telemetry",
+            caption=machine_description(),
+        )
+        for column in ("step", "seconds", "peak RSS MB"):
+            table.add_column(column, justify="left" if column == "step" else "right")
+        for label in ("silver", "gold", "rerun", "test"):
+            table.add_row(
+                label, f"{steps[label]['seconds']:.1f}", f"{steps[label]['peak_rss_mb']:,.0f}"
+            )
+        console.print(table)
+        console.print(
+            f"Silver + Gold: {build:.1f} s; no-change re-run: {steps['rerun']['seconds']:.1f} s "
+            f"({steps['rerun']['seconds'] / build:.0%} of the build). Slowest models: "
+            + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result["slowest_models"])
+        )
+    report = settings.reports_dir / "bench_build.json"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(json.dumps({"machine": machine_description(), "results": results}, indent=2))
+    console.print(f"Written to {report}")
+
+
+def _slowest_models(run_results: Path) -> list[tuple[str, float]]:
+    results = json.loads(run_results.read_text())["results"]
+    timed = [
+        (r["unique_id"].split(".")[-1], round(r["execution_time"], 2))
+        for r in results
+        if r["unique_id"].startswith("model.mobility_lakehouse.")
+    ]
+    return sorted(timed, key=lambda m: -m[1])[:10]
