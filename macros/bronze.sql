@@ -45,3 +45,45 @@
     _batch_id,
     _record_hash
 {%- endmacro %}
+
+{#-
+    Incremental validation (models in validated/ folders): on incremental runs, only the
+    Bronze batches the validated table does not hold yet.
+-#}
+{% macro unvalidated_batches() -%}
+    {%- if is_incremental() -%}
+        _batch_id not in (select distinct _batch_id from {{ this }})
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- One Bronze row's id: its batch plus its position in the batch. -#}
+{% macro bronze_row_id(position_columns) -%}
+    {%- set parts = ['_batch_id'] -%}
+    {%- for column in position_columns -%}
+        {%- do parts.extend(["':'", "cast(" ~ column ~ " as " ~ dbt.type_string() ~ ")"]) -%}
+    {%- endfor -%}
+    {{ dbt.concat(parts) }}
+{%- endmacro %}
+
+{#-
+    The rows an incremental validation writes: the newly checked ones, plus the versions
+    already validated of every key they touch, as they are (only `is_superseded` is computed
+    again, over the whole key). On a full build: every row.
+-#}
+{% macro with_earlier_versions(checked_cte, key) -%}
+    {%- if is_incremental() -%}
+        {%- set columns = adapter.get_columns_in_relation(this)
+            | map(attribute='name') | reject('equalto', 'is_superseded') | join(', ') -%}
+        select {{ columns }} from {{ checked_cte }}
+        union all
+        select {{ columns }} from {{ this }}
+        where {{ key }} in (
+            select {{ checked_cte }}.{{ key }} from {{ checked_cte }}
+            where {{ checked_cte }}.{{ key }} is not null
+        )
+    {%- else -%}
+        select * from {{ checked_cte }}
+    {%- endif -%}
+{%- endmacro %}

@@ -3,6 +3,7 @@ with
 
 drivers as (
     select * from {{ ref('base_mobility__drivers') }}
+    where {{ unvalidated_batches() }}
 ),
 
 typed as (
@@ -16,11 +17,12 @@ typed as (
         lower(trim(status)) as status,
         {{ parse_timestamp_utc('joined_at') }} as joined_at,
         {{ parse_timestamp_utc('updated_at') }} as updated_at,
-        {{ audit_columns() }}
+        {{ audit_columns() }},
+        {{ bronze_row_id(['_source_line']) }} as _row_id
     from drivers
 ),
 
-final as (
+checked as (
     select
         *,
         case
@@ -29,9 +31,19 @@ final as (
             when status not in ('active', 'inactive', 'suspended') then 'invalid_status'
             when rating_tier not in ('bronze', 'silver', 'gold', 'platinum')
                 then 'invalid_rating_tier'
-        end as rejection_reason,
-        {{ is_superseded('driver_id') }} as is_superseded
+        end as rejection_reason
     from typed
+),
+
+scope as (
+    {{ with_earlier_versions('checked', 'driver_id') }}
+),
+
+final as (
+    select
+        *,
+        {{ is_superseded('driver_id') }} as is_superseded
+    from scope
 )
 
 select * from final

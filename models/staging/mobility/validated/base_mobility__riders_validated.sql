@@ -3,6 +3,7 @@ with
 
 riders as (
     select * from {{ ref('base_mobility__riders') }}
+    where {{ unvalidated_batches() }}
 ),
 
 typed as (
@@ -13,20 +14,31 @@ typed as (
         lower(trim(email)) as email,
         {{ clean_key('home_zone_id') }} as home_zone_id,
         {{ parse_timestamp_utc('signup_at') }} as signup_at,
-        {{ audit_columns() }}
+        {{ audit_columns() }},
+        {{ bronze_row_id(['_source_line']) }} as _row_id
     from riders
 ),
 
-final as (
+checked as (
     select
         *,
         case
             when rider_id is null then 'missing_rider_id'
             when signup_at is null then 'malformed_timestamp'
             when email is not null and email not like '%_@_%' then 'invalid_email'
-        end as rejection_reason,
-        {{ is_superseded('rider_id') }} as is_superseded
+        end as rejection_reason
     from typed
+),
+
+scope as (
+    {{ with_earlier_versions('checked', 'rider_id') }}
+),
+
+final as (
+    select
+        *,
+        {{ is_superseded('rider_id') }} as is_superseded
+    from scope
 )
 
 select * from final

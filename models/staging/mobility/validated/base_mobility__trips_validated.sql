@@ -3,6 +3,7 @@ with
 
 trips as (
     select * from {{ ref('base_mobility__trips') }}
+    where {{ unvalidated_batches() }}
 ),
 
 zones as (
@@ -47,11 +48,12 @@ typed as (
         nullif(trim(dropoff_at), '') as dropoff_at_raw,
 
         -- audit
-        {{ audit_columns() }}
+        {{ audit_columns() }},
+        {{ bronze_row_id(['_source_line']) }} as _row_id
     from trips
 ),
 
-final as (
+checked as (
     select
         *,
         case
@@ -84,9 +86,19 @@ final as (
                 )
                 then 'incomplete_completed_trip'
             when rating not between 1 and 5 then 'rating_out_of_range'
-        end as rejection_reason,
-        {{ is_superseded('trip_id') }} as is_superseded
+        end as rejection_reason
     from typed
+),
+
+scope as (
+    {{ with_earlier_versions('checked', 'trip_id') }}
+),
+
+final as (
+    select
+        *,
+        {{ is_superseded('trip_id') }} as is_superseded
+    from scope
 )
 
 select * from final

@@ -3,6 +3,7 @@ with
 
 vehicles as (
     select * from {{ ref('base_mobility__vehicles') }}
+    where {{ unvalidated_batches() }}
 ),
 
 typed as (
@@ -13,11 +14,12 @@ typed as (
         lower(trim(powertrain)) as powertrain,
         try_cast(model_year as integer) as model_year,
         try_cast(seats as integer) as seats,
-        {{ audit_columns() }}
+        {{ audit_columns() }},
+        {{ bronze_row_id(['_source_line']) }} as _row_id
     from vehicles
 ),
 
-final as (
+checked as (
     select
         *,
         case
@@ -27,9 +29,19 @@ final as (
             when powertrain not in ('petrol', 'diesel', 'hybrid', 'electric')
                 then 'invalid_powertrain'
             when model_year not between 1990 and 2100 then 'invalid_model_year'
-        end as rejection_reason,
-        {{ is_superseded('vehicle_id') }} as is_superseded
+        end as rejection_reason
     from typed
+),
+
+scope as (
+    {{ with_earlier_versions('checked', 'vehicle_id') }}
+),
+
+final as (
+    select
+        *,
+        {{ is_superseded('vehicle_id') }} as is_superseded
+    from scope
 )
 
 select * from final

@@ -3,6 +3,7 @@ with
 
 zones as (
     select * from {{ ref('base_mobility__zones') }}
+    where {{ unvalidated_batches() }}
 ),
 
 typed as (
@@ -13,11 +14,12 @@ typed as (
         try_cast(area_km2 as double) as area_km2,
         try_cast(centroid_lat as double) as centroid_lat,
         try_cast(centroid_lon as double) as centroid_lon,
-        {{ audit_columns() }}
+        {{ audit_columns() }},
+        {{ bronze_row_id(['_source_line']) }} as _row_id
     from zones
 ),
 
-final as (
+checked as (
     select
         *,
         case
@@ -27,9 +29,19 @@ final as (
             when centroid_lat not between -90 and 90 or centroid_lon not between -180 and 180
                 then 'invalid_coordinates'
             when area_km2 <= 0 then 'invalid_area'
-        end as rejection_reason,
-        {{ is_superseded('zone_id') }} as is_superseded
+        end as rejection_reason
     from typed
+),
+
+scope as (
+    {{ with_earlier_versions('checked', 'zone_id') }}
+),
+
+final as (
+    select
+        *,
+        {{ is_superseded('zone_id') }} as is_superseded
+    from scope
 )
 
 select * from final

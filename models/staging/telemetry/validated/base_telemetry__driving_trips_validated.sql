@@ -3,6 +3,7 @@ with
 
 trips as (
     select * from {{ ref('base_telemetry__driving_trips') }}
+    where {{ unvalidated_batches() }}
 ),
 
 typed as (
@@ -12,11 +13,12 @@ typed as (
         {{ clean_key('driver_id') }} as driver_id,
         lower(trim(driving_profile)) as driving_profile,
         {{ parse_timestamp_utc('started_at') }} as started_at,
-        {{ audit_columns() }}
+        {{ audit_columns() }},
+        {{ bronze_row_id(['_source_line']) }} as _row_id
     from trips
 ),
 
-final as (
+checked as (
     select
         *,
         case
@@ -25,9 +27,19 @@ final as (
             when started_at is null then 'malformed_timestamp'
             when driving_profile not in ('calm', 'normal', 'aggressive')
                 then 'invalid_driving_profile'
-        end as rejection_reason,
-        {{ is_superseded('trip_id') }} as is_superseded
+        end as rejection_reason
     from typed
+),
+
+scope as (
+    {{ with_earlier_versions('checked', 'trip_id') }}
+),
+
+final as (
+    select
+        *,
+        {{ is_superseded('trip_id') }} as is_superseded
+    from scope
 )
 
 select * from final

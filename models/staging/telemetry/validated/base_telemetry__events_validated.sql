@@ -3,6 +3,7 @@ with
 
 events as (
     select * from {{ ref('base_telemetry__events') }}
+    where {{ unvalidated_batches() }}
 ),
 
 parsed as (
@@ -37,24 +38,47 @@ parsed as (
         kafka_offset,
         kafka_timestamp,
         _ingested_at,
-        _batch_id
+        _batch_id,
+        {{ bronze_row_id(['kafka_partition', 'kafka_offset']) }} as _row_id
     from events
+),
+
+-- The newest reading of each vehicle validated in earlier runs (all of which arrived earlier).
+validated_before as (
+    {% if is_incremental() %}
+        select
+            vehicle_id,
+            max(event_at) as latest_event_at
+        from {{ this }}
+        where vehicle_id in (select parsed.vehicle_id from parsed)
+        group by vehicle_id
+    {% else %}
+        select
+            cast(null as {{ dbt.type_string() }}) as vehicle_id,
+            cast(null as {{ dbt.type_timestamp() }}) as latest_event_at
+        where 1 = 0
+    {% endif %}
 ),
 
 ordered as (
     select
-        *,
+        parsed.*,
         -- A vehicle's events share a partition, so offsets give their arrival order; an event
-        -- is late when a later reading of the same vehicle arrived before it.
-        max(event_at) over (
-            partition by vehicle_id
-            order by kafka_partition, kafka_offset
-            rows between unbounded preceding and 1 preceding
+        -- is late when a later reading of the same vehicle arrived before it (in this batch
+        -- or an earlier one). greatest() skips nulls.
+        greatest(
+            max(parsed.event_at) over (
+                partition by parsed.vehicle_id
+                order by parsed.kafka_partition, parsed.kafka_offset
+                rows between unbounded preceding and 1 preceding
+            ),
+            validated_before.latest_event_at
         ) as latest_earlier_arrival_at
     from parsed
+    left join validated_before on parsed.vehicle_id = validated_before.vehicle_id
 ),
 
-final as (
+checked as (
     select
         *,
         coalesce(
@@ -68,10 +92,21 @@ final as (
             when coolant_temp_c not between -40 and 150 then 'coolant_out_of_range'
             when throttle_pct not between 0 and 100 then 'throttle_out_of_range'
             when brake_pct not between 0 and 100 then 'brake_out_of_range'
-        end as rejection_reason,
-        -- A re-sent event keeps its first delivery.
-        {{ is_superseded('event_id', 'kafka_partition, kafka_offset') }} as is_superseded
+        end as rejection_reason
     from ordered
+),
+
+scope as (
+    {{ with_earlier_versions('checked', 'event_id') }}
+),
+
+final as (
+    select
+        *,
+        -- A re-sent event keeps its first delivery.
+        {{ is_superseded('event_id', '_ingested_at, kafka_partition, kafka_offset') }}
+            as is_superseded
+    from scope
 )
 
 select * from final
