@@ -375,7 +375,8 @@ def summary_command(
         console.print(f"Wall time: {time.time() - started_at:.0f} s.")
     console.print(
         f"Next: query {settings.warehouse_path} with any DuckDB 1.5 client "
-        "(schemas silver and reference), browse the models and their lineage with `make docs`, "
+        "(schemas silver, gold and reference), browse the models and their lineage with "
+        "`make docs`, "
         "or run `make demo` again: it reuses what is installed and changes no numbers."
     )
 
