@@ -87,3 +87,16 @@
         select * from {{ checked_cte }}
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+    The rows a validated model writes (see with_earlier_versions), each flagged
+    `is_superseded` over its whole key.
+-#}
+{% macro flag_superseded(checked_cte, key, order_by=none) -%}
+    select
+        *,
+        {{ is_superseded(key, order_by) if order_by else is_superseded(key) }} as is_superseded
+    from (
+        {{ with_earlier_versions(checked_cte, key) }}
+    ) as versions
+{%- endmacro %}

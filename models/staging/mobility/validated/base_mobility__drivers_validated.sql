@@ -35,15 +35,8 @@ checked as (
     from typed
 ),
 
-scope as (
-    {{ with_earlier_versions('checked', 'driver_id') }}
-),
-
 final as (
-    select
-        *,
-        {{ is_superseded('driver_id') }} as is_superseded
-    from scope
+    {{ flag_superseded('checked', 'driver_id') }}
 )
 
 select * from final

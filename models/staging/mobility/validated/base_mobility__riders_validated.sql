@@ -30,15 +30,8 @@ checked as (
     from typed
 ),
 
-scope as (
-    {{ with_earlier_versions('checked', 'rider_id') }}
-),
-
 final as (
-    select
-        *,
-        {{ is_superseded('rider_id') }} as is_superseded
-    from scope
+    {{ flag_superseded('checked', 'rider_id') }}
 )
 
 select * from final

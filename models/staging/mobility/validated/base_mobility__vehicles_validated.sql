@@ -33,15 +33,8 @@ checked as (
     from typed
 ),
 
-scope as (
-    {{ with_earlier_versions('checked', 'vehicle_id') }}
-),
-
 final as (
-    select
-        *,
-        {{ is_superseded('vehicle_id') }} as is_superseded
-    from scope
+    {{ flag_superseded('checked', 'vehicle_id') }}
 )
 
 select * from final

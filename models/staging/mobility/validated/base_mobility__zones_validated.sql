@@ -33,15 +33,8 @@ checked as (
     from typed
 ),
 
-scope as (
-    {{ with_earlier_versions('checked', 'zone_id') }}
-),
-
 final as (
-    select
-        *,
-        {{ is_superseded('zone_id') }} as is_superseded
-    from scope
+    {{ flag_superseded('checked', 'zone_id') }}
 )
 
 select * from final

@@ -31,15 +31,8 @@ checked as (
     from typed
 ),
 
-scope as (
-    {{ with_earlier_versions('checked', 'trip_id') }}
-),
-
 final as (
-    select
-        *,
-        {{ is_superseded('trip_id') }} as is_superseded
-    from scope
+    {{ flag_superseded('checked', 'trip_id') }}
 )
 
 select * from final

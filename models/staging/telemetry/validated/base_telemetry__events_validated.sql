@@ -96,17 +96,9 @@ checked as (
     from ordered
 ),
 
-scope as (
-    {{ with_earlier_versions('checked', 'event_id') }}
-),
-
 final as (
-    select
-        *,
-        -- A re-sent event keeps its first delivery.
-        {{ is_superseded('event_id', '_ingested_at, kafka_partition, kafka_offset') }}
-            as is_superseded
-    from scope
+    -- A re-sent event keeps its first delivery.
+    {{ flag_superseded('checked', 'event_id', '_ingested_at, kafka_partition, kafka_offset') }}
 )
 
 select * from final
