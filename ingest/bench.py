@@ -20,6 +20,7 @@ import psutil
 from rich.console import Console
 from rich.table import Table
 
+from ingest.bronze.csv_loader import data_lines
 from ingest.config import Settings
 
 RAW_CONVERSION = """
@@ -52,7 +53,7 @@ def run_ingest_benchmark(settings: Settings, trip_counts: list[int], console: Co
         generate = measure([_cli(), "generate", "mobility", "--trips", str(trips)], env)
         files = sorted((work / "landing" / "trips").glob("*.csv"))
         size_mb = sum(f.stat().st_size for f in files) / 1e6
-        rows = sum(_count_lines(f) - 1 for f in files)
+        rows = sum(data_lines(f) for f in files)
         console.print(f"  {len(files)} trip files, {size_mb:,.0f} MB; loading into Bronze ...")
         ingest = measure([_cli(), "ingest", "csv", "--entity", "trips"], env)
         console.print("  raw DuckDB CSV -> Parquet conversion of the same files ...")
@@ -131,8 +132,3 @@ def measure(
         raise RuntimeError(f"{' '.join(command)} failed with exit code {process.returncode}")
     step = Step(seconds=round(seconds, 2), peak_rss_mb=round(usage.ru_maxrss / 1024, 1))
     return (output, step) if capture else step
-
-
-def _count_lines(path: Path) -> int:
-    with path.open("rb") as handle:
-        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))

@@ -11,7 +11,7 @@ import duckdb
 import pyarrow.dataset as pads
 
 from ingest.bronze import delta
-from ingest.bronze.csv_loader import REJECTS_TABLE
+from ingest.bronze.csv_loader import REJECTS_TABLE, data_lines
 from ingest.bronze.tables import CSV_ENTITIES
 from ingest.config import Settings
 from ingest.mobility.schema import ENTITIES
@@ -52,7 +52,7 @@ def layer_counts(settings: Settings) -> list[LayerCounts]:
             LayerCounts(
                 entity,
                 len(files),
-                sum(_data_lines(f) for f in files),
+                sum(data_lines(f) for f in files),
                 delta.count_rows(settings.bronze_dir / entity),
                 delta.count_rows(
                     settings.bronze_dir / REJECTS_TABLE, pads.field("entity") == entity
@@ -83,11 +83,6 @@ def test_results(run_results: Path) -> Counter:
         r["unique_id"].startswith("model.") and r["status"] == "success" for r in results
     )
     return counts
-
-
-def _data_lines(path: Path) -> int:
-    with path.open("rb") as handle:
-        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")) - 1
 
 
 def _silver_counts(warehouse: Path) -> dict[str, tuple[int, int, int]]:

@@ -159,6 +159,12 @@ def _commit(batch: _PreparedBatch, bronze_dir: Path, committed: set[str]) -> Fil
     return result
 
 
+def data_lines(path: Path) -> int:
+    """Lines after the header of a landing file (read in chunks, for files of any size)."""
+    with path.open("rb") as handle:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")) - 1
+
+
 def _relative(path: Path, lakehouse_dir: Path) -> str:
     """Paths are recorded relative to the lakehouse, so no machine path lands in the data."""
     try:
