@@ -19,8 +19,11 @@ DBT := $(BIN)/dbt
 DEMO_TRIPS ?= 200000
 DEMO_VEHICLES ?= 200
 DEMO_MINUTES ?= 10
+# `make demo DRIFT=1`: the drift scenario (demand and driving behaviour shift; see README).
+DRIFT_FLAG := $(if $(DRIFT),--drift)
 
-.PHONY: help install deps demo stream test lint pytest docs bench-ingest bench-stream bench-build clean
+.PHONY: help install deps demo stream test lint pytest docs mlflow-ui report bench-ingest bench-stream bench-build \
+	bench-ml clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -36,18 +39,20 @@ install: $(INSTALLED) ## Create .venv and install the project with pinned versio
 deps: $(INSTALLED) ## Install the dbt packages (hub, or the offline mirror)
 	@$(LAKEHOUSE) deps
 
-demo: ## Generate and stream data, land it in Bronze, dbt build, print a summary
+demo: ## Generate and stream data, land it in Bronze, dbt build (with ML), summary, Elementary report
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory deps && \
-	$(LAKEHOUSE) generate mobility --trips $(DEMO_TRIPS) && \
+	$(LAKEHOUSE) generate mobility --trips $(DEMO_TRIPS) $(DRIFT_FLAG) && \
 	$(MAKE) --no-print-directory stream && \
 	$(LAKEHOUSE) ingest csv && \
 	$(DBT) build && \
-	$(LAKEHOUSE) summary --started-at $$start
+	$(LAKEHOUSE) summary --started-at $$start && \
+	$(MAKE) --no-print-directory report && \
+	echo "MLflow runs and registered models: make mlflow-ui (http://127.0.0.1:5000); dbt docs: make docs"
 
 stream: $(INSTALLED) ## Start the embedded broker, stream a simulation, land it, stop the broker
 	@$(LAKEHOUSE) broker start
-	@$(LAKEHOUSE) simulate --vehicles $(DEMO_VEHICLES) --minutes $(DEMO_MINUTES) \
+	@$(LAKEHOUSE) simulate --vehicles $(DEMO_VEHICLES) --minutes $(DEMO_MINUTES) $(DRIFT_FLAG) \
 		&& $(LAKEHOUSE) land --until-idle 3; \
 	status=$$?; $(LAKEHOUSE) broker stop; exit $$status
 
@@ -68,11 +73,33 @@ docs: deps ## Generate the dbt docs site and serve it on http://127.0.0.1:8080
 	$(DBT) docs generate
 	$(DBT) docs serve --host 127.0.0.1 --port 8080 --no-browser
 
+EDR_HOME := $(LAKEHOUSE_DIR)/edr
+REPORT := $(LAKEHOUSE_DIR)/reports/elementary_report.html
+
+# edr reads ~/.edr/config.yml when it starts (before its options), so it runs with a HOME of
+# its own whose config turns off usage tracking and the version check: no call home.
+report: deps ## Elementary's observability report of the last dbt runs, offline
+	@mkdir -p $(EDR_HOME)/.edr $(dir $(REPORT))
+	@printf 'anonymous_usage_tracking: false\ndisable_elementary_version_check: true\n' \
+		> $(EDR_HOME)/.edr/config.yml
+	@cd $(EDR_HOME) && HOME=$(EDR_HOME) $(abspath $(BIN))/edr report \
+		--profiles-dir $(CURDIR) --project-dir $(CURDIR) \
+		--target-path $(EDR_HOME)/target --file-path $(REPORT) --open-browser false \
+		--project-name mobility_lakehouse --quiet-logs
+	@echo "Elementary report: $(REPORT)"
+
+mlflow-ui: $(INSTALLED) ## Serve the MLflow UI (runs, registered models) on http://127.0.0.1:5000
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(LAKEHOUSE_DIR)/mlflow.db \
+		--default-artifact-root $(LAKEHOUSE_DIR)/mlartifacts --host 127.0.0.1 --port 5000
+
 bench-ingest: $(INSTALLED) ## CSV -> Bronze throughput vs DuckDB's raw CSV -> Parquet, 1M and 10M trips
 	$(LAKEHOUSE) bench ingest --trips 1000000 --trips 10000000
 
 bench-build: deps ## Silver + Gold build time and memory on DuckDB at 1M and 10M trips
 	$(LAKEHOUSE) bench build --trips 1000000 --trips 10000000
+
+bench-ml: deps ## ML training/scoring time and memory, and the whole dbt build, at 200k and 10M trips
+	$(LAKEHOUSE) bench ml --trips 200000 --trips 10000000
 
 bench-stream: $(INSTALLED) ## Simulator, producer, lander and raw-consume rates on the embedded broker
 	$(LAKEHOUSE) bench stream

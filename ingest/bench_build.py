@@ -38,29 +38,9 @@ def run_build_benchmark(settings: Settings, trip_counts: list[int], console: Con
     try:
         for trips in trip_counts:
             work = settings.lakehouse_dir / "bench" / f"build-{trips}"
-            shutil.rmtree(work, ignore_errors=True)
-            work.mkdir(parents=True)
-            minutes = max(1, round(trips / 1e6 * EVENTS_PER_MILLION_TRIPS / VEHICLES / 60))
-            env = {
-                **os.environ,
-                "LAKEHOUSE_DIR": str(work),
-                "DBT_PROFILES_DIR": str(REPO_ROOT),
-                "DBT_TARGET_PATH": str(work / "target"),
-                "DBT_LOG_PATH": str(work / "logs"),
-                "KAFKA_TOPIC_TELEMETRY": f"bench.build.{uuid.uuid4().hex[:8]}",
-            }
-            lakehouse, dbt = str(bin_dir / "lakehouse"), str(bin_dir / "dbt")
-            console.print(
-                f"[bold]{trips:,} trips[/], {VEHICLES} vehicles x {minutes} min: loading ..."
-            )
-            for command in (
-                [lakehouse, "generate", "mobility", "--trips", str(trips)],
-                [lakehouse, "simulate", "--vehicles", str(VEHICLES), "--minutes", str(minutes)],
-                [lakehouse, "land", "--until-idle", "3"],
-                [lakehouse, "ingest", "csv"],
-                [dbt, "seed"],
-            ):
-                measure(command, env)
+            env = bench_environment(work)
+            minutes = load_bench_data(trips, env, console)
+            dbt = str(bin_dir / "dbt")
             steps = {}
             for label, command in (
                 ("silver", [dbt, "run", "--select", "staging", "intermediate"]),
@@ -113,6 +93,38 @@ def run_build_benchmark(settings: Settings, trip_counts: list[int], console: Con
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(json.dumps({"machine": machine_description(), "results": results}, indent=2))
     console.print(f"Written to {report}")
+
+
+def bench_environment(work: Path) -> dict[str, str]:
+    """A fresh lakehouse directory for one benchmark size, and the environment pointing at it."""
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    return {
+        **os.environ,
+        "LAKEHOUSE_DIR": str(work),
+        "DBT_PROFILES_DIR": str(REPO_ROOT),
+        "DBT_TARGET_PATH": str(work / "target"),
+        "DBT_LOG_PATH": str(work / "logs"),
+        "KAFKA_TOPIC_TELEMETRY": f"bench.{uuid.uuid4().hex[:8]}",
+    }
+
+
+def load_bench_data(trips: int, env: dict[str, str], console: Console) -> int:
+    """Generate `trips` trips and proportional telemetry (the broker must be running), land
+    both in Bronze and load the seeds; returns the simulated minutes."""
+    bin_dir = Path(sys.executable).parent
+    lakehouse, dbt = str(bin_dir / "lakehouse"), str(bin_dir / "dbt")
+    minutes = max(1, round(trips / 1e6 * EVENTS_PER_MILLION_TRIPS / VEHICLES / 60))
+    console.print(f"[bold]{trips:,} trips[/], {VEHICLES} vehicles x {minutes} min: loading ...")
+    for command in (
+        [lakehouse, "generate", "mobility", "--trips", str(trips)],
+        [lakehouse, "simulate", "--vehicles", str(VEHICLES), "--minutes", str(minutes)],
+        [lakehouse, "land", "--until-idle", "3"],
+        [lakehouse, "ingest", "csv"],
+        [dbt, "seed"],
+    ):
+        measure(command, env)
+    return minutes
 
 
 def _slowest_models(run_results: Path) -> list[tuple[str, float]]:

@@ -69,8 +69,22 @@ def generate_mobility_command(
     bad_fraction: Annotated[
         float, typer.Option(help="Share of trip records that are deliberately bad.")
     ] = 0.01,
+    drift: Annotated[
+        bool,
+        typer.Option(
+            "--drift",
+            help="Drift scenario: from --drift-from on, demand grows 150 %% in half the zones "
+            "while supply stays put (surge rises). For the ML drift tables.",
+        ),
+    ] = False,
+    drift_from: Annotated[
+        str | None,
+        typer.Option(help="First drifted day (YYYY-MM-DD); default: three quarters in."),
+    ] = None,
 ) -> None:
     """Write synthetic ride-hailing CSV files to $LAKEHOUSE_DIR/landing/."""
+    from dataclasses import replace
+
     from ingest.mobility.generator import GeneratorConfig, generate_mobility
 
     try:
@@ -82,6 +96,9 @@ def generate_mobility_command(
             seed=seed,
             bad_fraction=bad_fraction,
         )
+        if drift:
+            first = date.fromisoformat(drift_from) if drift_from else config.default_drift_from
+            config = replace(config, drift_from=first)
     except ValueError as error:
         _fail(f"invalid option: {error}.")
     settings = load_settings()
@@ -207,10 +224,18 @@ def simulate_command(
         "2026-01-05T08:00:00Z"
     ),
     fault_fraction: Annotated[float, typer.Option(help="Share of faulty readings.")] = 0.005,
+    drift: Annotated[
+        bool,
+        typer.Option(
+            "--drift",
+            help="Drift scenario: from 60 %% of the run on, every driver drives harder "
+            "(faster, sharper throttle and brakes). For the ML drift tables.",
+        ),
+    ] = False,
 ) -> None:
     """Simulate a fleet and stream its telemetry to the Kafka topic."""
     import signal
-    from datetime import datetime
+    from datetime import datetime, timedelta
 
     from ingest.telemetry.kafka import BrokerUnreachable, KafkaSettings, ensure_topic
     from ingest.telemetry.simulator import SimulationConfig, VehicleSimulator
@@ -218,12 +243,14 @@ def simulate_command(
 
     load_settings()
     try:
+        started_at = datetime.fromisoformat(start.replace("Z", "+00:00"))
         config = SimulationConfig(
             vehicles=vehicles,
             rate_hz=rate,
-            start=datetime.fromisoformat(start.replace("Z", "+00:00")),
+            start=started_at,
             seed=seed,
             fault_fraction=fault_fraction,
+            drift_at=started_at + timedelta(minutes=0.6 * minutes) if drift else None,
         )
     except ValueError as error:
         _fail(f"invalid option: {error}.")
@@ -405,6 +432,22 @@ def bench_build_command(
 
     try:
         run_build_benchmark(load_settings(), trips or [1_000_000, 10_000_000], console)
+    except BrokerError as error:
+        _fail(str(error))
+
+
+@bench_app.command("ml")
+def bench_ml_command(
+    trips: Annotated[
+        list[int] | None, typer.Option(help="Trip counts to measure (repeatable).")
+    ] = None,
+) -> None:
+    """Measure the ML models' training and scoring time and memory, and the whole dbt build."""
+    from ingest.bench_ml import run_ml_benchmark
+    from ingest.telemetry.broker import BrokerError
+
+    try:
+        run_ml_benchmark(load_settings(), trips or [200_000, 10_000_000], console)
     except BrokerError as error:
         _fail(str(error))
 

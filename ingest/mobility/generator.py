@@ -150,6 +150,7 @@ WEEKEND_HOURS = np.array(
      1.9, 1.9, 1.8, 1.8, 1.9, 2.0, 2.1, 2.2, 2.2, 2.1, 2.0, 1.8]
 )  # fmt: skip
 DAY_OF_WEEK_WEIGHT = np.array([0.95, 1.0, 1.0, 1.05, 1.2, 1.15, 0.8])  # Monday .. Sunday
+DRIFT_DEMAND_FACTOR = 2.5
 SPARE_VEHICLE_SHARE = 0.05
 DRIVER_CHANGE_SHARE = 0.01  # share of drivers whose tier, status or vehicle changes each day
 
@@ -164,12 +165,23 @@ class GeneratorConfig:
     zones: int = 30
     seed: int = 42
     bad_fraction: float = 0.01
+    # Drift scenario: from this day on, demand grows by DRIFT_DEMAND_FACTOR in half the zones
+    # while the drivers on the road stay as many as before (so surge rises). None: no drift.
+    drift_from: date | None = None
 
     def __post_init__(self) -> None:
         if self.trips < 1 or self.days < 1 or self.zones < 2:
             raise ValueError("trips and days must be at least 1, and zones at least 2")
         if not 0.0 <= self.bad_fraction <= 0.5:
             raise ValueError("bad_fraction must be between 0 and 0.5")
+        last_day = self.start_date + timedelta(days=self.days - 1)
+        if self.drift_from and not self.start_date < self.drift_from <= last_day:
+            raise ValueError(f"drift_from must be after {self.start_date} and by {last_day}")
+
+    @property
+    def default_drift_from(self) -> date:
+        """Three quarters into the period: inside the ML models' test window."""
+        return self.start_date + timedelta(days=max(1, round(self.days * 0.75)))
 
     @property
     def drivers(self) -> int:
@@ -387,13 +399,26 @@ class _DemandModel:
         )
         hours = np.where((weekdays >= 5)[:, None], WEEKEND_HOURS, WEEKDAY_HOURS)
         weight = DAY_OF_WEEK_WEIGHT[weekdays][:, None, None] * hours[:, :, None] * zone_weight
-        probabilities = (weight / weight.sum()).ravel()
+        demand = weight * self._drift(rng, config)
+        probabilities = (demand / demand.sum()).ravel()
         self.counts = rng.multinomial(config.trips, probabilities).reshape(weight.shape)
-        expected = config.trips * weight / weight.sum()
+        # Supply follows the demand drivers expect (before any drift).
+        expected = config.trips * weight / demand.sum()
         # Drivers follow demand only half way, so peaks outrun supply and quiet hours don't.
         hour_mean = expected.mean(axis=2, keepdims=True)
         supply = (0.5 * hour_mean.mean() + 0.5 * hour_mean) * zone_weight * n_zones
         self.ratio = self.counts / np.maximum(supply / 0.85, 1e-9)
+
+    @staticmethod
+    def _drift(rng: np.random.Generator, config: GeneratorConfig) -> np.ndarray:
+        """Demand multiplier per day and zone: DRIFT_DEMAND_FACTOR in half the zones from
+        `drift_from` on, 1 elsewhere."""
+        factor = np.ones((config.days, 1, config.zones))
+        if config.drift_from:
+            first = (config.drift_from - config.start_date).days
+            zones = rng.permutation(config.zones)[: config.zones // 2]
+            factor[first:, :, zones] = DRIFT_DEMAND_FACTOR
+        return factor
 
 
 class _TripFactory:
@@ -685,7 +710,7 @@ class _CsvWriter:
 
 def _write_manifest(landing_dir: Path, config: GeneratorConfig, report: GenerationReport) -> None:
     manifest = {
-        "config": {**asdict(config), "start_date": config.start_date.isoformat()},
+        "config": json.loads(json.dumps(asdict(config), default=date.isoformat)),
         "files": dict(report.files),
         "rows": dict(report.rows),
         "bad_records": dict(sorted(report.bad_records.items())),

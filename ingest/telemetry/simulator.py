@@ -51,6 +51,8 @@ PROFILES = (
     Profile("aggressive", 1.15, 0.9, 1.2, 1.0, 2.5, 4600.0, 2000.0),
 )
 PROFILE_SHARES = (0.35, 0.45, 0.20)
+# Drift scenario: how each driver's behaviour changes at `drift_at` (multipliers).
+DRIFT = {"speed_factor": 1.1, "throttle_gain": 2.0, "brake_gain": 2.0, "anticipation": 0.5}
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class SimulationConfig:
     seed: int = 42
     fault_fraction: float = 0.005
     zones: int = 30
+    # Drift scenario: from this simulated time on every driver drives harder (see DRIFT).
+    drift_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.vehicles < 1 or not 0 < self.rate_hz <= 100:
@@ -126,6 +130,11 @@ class VehicleSimulator:
 
         # State.
         self.step_index = 0
+        self._drift_step = (
+            round((config.drift_at - config.start).total_seconds() / self.dt)
+            if config.drift_at
+            else None
+        )
         self.speed = np.zeros(n)  # m/s
         self.gear = np.ones(n, dtype=np.int64)  # 1-based
         self.coolant = rng.uniform(20.0, 85.0, n)  # engines warm up from different states
@@ -151,6 +160,9 @@ class VehicleSimulator:
     def step(self) -> dict[str, np.ndarray]:
         """Advance every vehicle by one time step and return the readings (typed columns)."""
         rng, pt, dt, n = self.rng, self.pt, self.dt, self.config.vehicles
+        if self.step_index == self._drift_step:
+            for attribute, factor in DRIFT.items():
+                setattr(self, attribute, getattr(self, attribute) * factor)
 
         # Road: limits and grade change now and then; traffic lights stop the car.
         change = rng.random(n) < dt / 120.0

@@ -1,8 +1,9 @@
 """The demo's pipeline on a small data set, delivered in two parts, then all of it again.
 
-generate -> simulate -> land -> ingest csv -> dbt build, in a temporary lakehouse, against the
-real embedded broker. Checks every layer against the generator's manifest, that incremental
-facts equal a full rebuild, and that re-running changes no number.
+generate -> simulate -> land -> ingest csv -> dbt build (Silver, Gold, ML), in a temporary
+lakehouse, against the real embedded broker. Checks every layer against the generator's
+manifest, that incremental facts equal a full rebuild, that re-running changes no number nor
+model version, and that the drift scenario shows in the drift tables.
 """
 
 from __future__ import annotations
@@ -80,7 +81,20 @@ def _incremental_rows(warehouse: Path) -> dict[str, list[tuple]]:
         }
 
 
-def test_pipeline_end_to_end_and_idempotent(tmp_path, kafka):
+def _ml_state(warehouse: Path) -> dict[str, tuple]:
+    """Per ML table: its row count and model versions."""
+    tables = ("ml_driving_style_scores", "ml_demand_forecasts", "ml_surge_predictions")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {
+            table: con.execute(
+                f"select count(*), list(distinct model_version order by model_version) "
+                f"from ml.{table}"
+            ).fetchone()
+            for table in tables
+        }
+
+
+def _environment(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     if not (REPO_ROOT / "dbt_packages" / "elementary").is_dir():
         pytest.fail("dbt packages are not installed: run `make deps` first.")
     lakehouse = tmp_path / "lakehouse"
@@ -92,18 +106,31 @@ def test_pipeline_end_to_end_and_idempotent(tmp_path, kafka):
         "DBT_LOG_PATH": str(tmp_path / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
-    lakehouse_cli = str(BIN / "lakehouse")
-    generate = [lakehouse_cli, "generate", "mobility", "--trips", "6000", "--days", "4"]
-    simulate = [lakehouse_cli, "simulate", "--vehicles", "50", "--minutes", "2"]
-    land = [lakehouse_cli, "land", "--until-idle", "2"]
-    ingest = [lakehouse_cli, "ingest", "csv"]
-    build = [str(BIN / "dbt"), "build"]
+    env.pop("MLFLOW_TRACKING_URI", None)
+    return lakehouse, env
+
+
+LAKEHOUSE_CLI = str(BIN / "lakehouse")
+LAND = [LAKEHOUSE_CLI, "land", "--until-idle", "2"]
+INGEST = [LAKEHOUSE_CLI, "ingest", "csv"]
+BUILD = [str(BIN / "dbt"), "build"]
+
+
+def test_pipeline_end_to_end_and_idempotent(tmp_path, kafka):
+    lakehouse, env = _environment(tmp_path)
+    # Ten days: the demand model needs a week of history before its first forecast hour.
+    generate = [
+        *(LAKEHOUSE_CLI, "generate", "mobility", "--trips", "40000", "--days", "10"),
+        *("--zones", "10"),
+    ]
+    simulate = [LAKEHOUSE_CLI, "simulate", "--vehicles", "50", "--minutes", "6"]
+    land, ingest, build = LAND, INGEST, BUILD
 
     # First delivery: the last day's trips and half of the telemetry are held back.
     _run(generate, env)
     last_day = sorted((lakehouse / "landing" / "trips").glob("*.csv"))[-1]
     held = last_day.rename(last_day.with_suffix(".held"))
-    for command in (simulate, [*land[:2], "--max-events", "3000"], ingest, build):
+    for command in (simulate, [*land[:2], "--max-events", "9000"], ingest, build):
         _run(command, env)
     # Then the rest arrives late (with corrections of the previous day's trips): the
     # incremental facts absorb it.
@@ -126,7 +153,7 @@ def test_pipeline_end_to_end_and_idempotent(tmp_path, kafka):
     assert first["silver"] + first["rejected"] + first["superseded"] == bronze_rows
     events = delta.open_dataset(lakehouse / "bronze" / EVENTS_TABLE).to_table(["event_id"])
     distinct_events = len(set(events["event_id"].to_pylist()))
-    assert first["telemetry"] + first["telemetry_rejected"] == distinct_events == 50 * 120
+    assert first["telemetry"] + first["telemetry_rejected"] == distinct_events == 50 * 360
     assert first["trips_without_profile"] == 0
 
     # Silver and the facts built in two increments equal a full rebuild from the same Bronze.
@@ -134,6 +161,8 @@ def test_pipeline_end_to_end_and_idempotent(tmp_path, kafka):
     assert all(incremental.values())
     _run([*build, "--full-refresh", "--select", "staging", "intermediate", "marts"], env)
     assert _incremental_rows(warehouse) == incremental
+    ml = _ml_state(warehouse)
+    assert all(rows > 0 for rows, _ in ml.values())
 
     # Same seed, same files: nothing new lands from them. The simulation is streamed again to
     # the same topic, so Bronze holds every event twice, and Silver still holds each once.
@@ -143,3 +172,35 @@ def test_pipeline_end_to_end_and_idempotent(tmp_path, kafka):
     assert delta.count_rows(lakehouse / "bronze" / EVENTS_TABLE) == 2 * events.num_rows
     assert _silver_counts(warehouse) == first
     assert _incremental_rows(warehouse) == incremental
+    assert _ml_state(warehouse) == ml  # same training data: same model versions, no new scores
+
+
+def test_drift_scenario_is_flagged_by_the_drift_tables(tmp_path, kafka):
+    lakehouse, env = _environment(tmp_path)
+    # 16 days: forecasts start on day 8, the split cuts about day 13, drift starts on day 14.
+    generate = [
+        *(LAKEHOUSE_CLI, "generate", "mobility", "--trips", "40000", "--days", "16"),
+        *("--zones", "20", "--drift", "--drift-from", "2026-01-18"),
+    ]
+    simulate = [LAKEHOUSE_CLI, "simulate", "--vehicles", "60", "--minutes", "6", "--drift"]
+    for command in (generate, simulate, LAND, INGEST, BUILD):
+        _run(command, env)
+    with duckdb.connect(str(lakehouse / "warehouse.duckdb"), read_only=True) as con:
+        levels = con.execute(
+            """
+            select model_name, date_day >= date '2026-01-18' as drifted,
+                count(case when psi_level = 'significant' then 1 end),
+                count(case when psi_level != 'stable' then 1 end)
+            from ml.ml_feature_drift
+            group by all
+            """
+        ).fetchall()
+    significant = {(model, drifted): count for model, drifted, count, _ in levels}
+    shifted = {(model, drifted): count for model, drifted, _, count in levels}
+    # Surge: the days before the drift are clean, the drifted days significantly shifted.
+    assert significant[("mobility_surge_pricing", False)] == 0
+    assert significant[("mobility_surge_pricing", True)] > 0
+    # Demand: the split cuts on the drift day, so every scoring day is drifted; at this size
+    # (480 zone-hours a day) the shift of the request lags reads moderate.
+    assert shifted[("mobility_demand_forecasting", True)] > 0
+    assert significant[("mobility_driving_style", False)] > 0  # one day, drifted mid-run

@@ -2,6 +2,7 @@ import json
 import subprocess
 import sys
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -103,3 +104,29 @@ def test_memory_stays_bounded_as_trips_grow(tmp_path):
     )
     peak_mb = int(out.stdout.strip()) / 1024
     assert peak_mb < 1_000, f"peak RSS {peak_mb:.0f} MB"
+
+
+def test_drift_raises_demand_in_half_the_zones_from_its_first_day(tmp_path):
+    clean = GeneratorConfig(trips=20_000, days=8, zones=10, bad_fraction=0.0)
+    drifted = replace(clean, drift_from=date(2026, 1, 11))
+
+    def share_after(config: GeneratorConfig, directory: Path) -> dict[str, float]:
+        generate_mobility(config, directory)
+        with duckdb.connect() as con:
+            return dict(
+                con.execute(
+                    """
+                    select pickup_zone_id,
+                        avg(case when requested_at >= '2026-01-11' then 1.0 else 0.0 end)
+                    from read_csv(?, all_varchar = true) group by 1
+                    """,
+                    [str(directory / "trips" / "*.csv")],
+                ).fetchall()
+            )
+
+    before = share_after(clean, tmp_path / "clean")
+    after = share_after(drifted, tmp_path / "drift")
+    grown = [zone for zone in before if after[zone] > before[zone] * 1.2]
+    assert len(grown) == 5  # half the zones get 150 % more demand from the drift date on
+    with pytest.raises(ValueError):
+        replace(clean, drift_from=clean.start_date)

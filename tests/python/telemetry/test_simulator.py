@@ -99,3 +99,17 @@ def test_trip_metadata_covers_every_trip_and_carries_the_profile():
         assert started[trip_id] <= datetime.fromtimestamp(ts / 1000, UTC).strftime(
             "%Y-%m-%dT%H:%M:%SZ"
         )
+
+
+def test_drift_makes_every_driver_drive_harder_from_its_time_on():
+    start = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+    drift_at = datetime(2026, 1, 5, 8, 10, tzinfo=UTC)
+    _, clean = _run(1200, vehicles=200, start=start)
+    _, drifted = _run(1200, vehicles=200, start=start, drift_at=drift_at)
+    for before, after in zip(clean[:600], drifted[:600], strict=True):
+        np.testing.assert_array_equal(before["speed_kmh"], after["speed_kmh"])
+
+    def harsh(readings):
+        return np.mean([np.abs(r["acceleration_ms2"]).mean() for r in readings[700:]])
+
+    assert harsh(drifted) > 1.3 * harsh(clean)

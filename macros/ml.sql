@@ -1,0 +1,56 @@
+{#- Seconds since the Unix epoch, as a number (for slopes and time arithmetic). -#}
+{% macro epoch_seconds(column) -%}
+    {{ return(adapter.dispatch('epoch_seconds', 'mobility_lakehouse')(column)) }}
+{%- endmacro %}
+
+{% macro default__epoch_seconds(column) -%}
+    epoch({{ column }})
+{%- endmacro %}
+
+{% macro spark__epoch_seconds(column) -%}
+    unix_timestamp({{ column }})
+{%- endmacro %}
+
+{#- The start of the fixed window of `minutes` minutes a timestamp falls in. -#}
+{% macro window_start(column, minutes) -%}
+    {{ return(adapter.dispatch('window_start', 'mobility_lakehouse')(column, minutes)) }}
+{%- endmacro %}
+
+{% macro default__window_start(column, minutes) -%}
+    time_bucket(interval ({{ minutes }}) minute, {{ column }})
+{%- endmacro %}
+
+{% macro spark__window_start(column, minutes) -%}
+    timestamp_seconds(floor(unix_timestamp({{ column }}) / ({{ minutes }} * 60)) * ({{ minutes }} * 60))
+{%- endmacro %}
+
+{#- The time-based train/test cut-off: the instant `1 - test_fraction` of the way from the first
+    to the last value of `column` over the whole table (a window aggregate), truncated to
+    `grain` (a day: a cut-off date). Rows before it train, rows from it on test; no shuffling
+    across time. -#}
+{% macro split_cutoff(column, test_fraction, grain='day') -%}
+    {{ dbt.date_trunc(grain, adapter.dispatch('split_instant', 'mobility_lakehouse')(column, test_fraction)) }}
+{%- endmacro %}
+
+{% macro default__split_instant(column, test_fraction) -%}
+    make_timestamp(cast(
+        epoch_us(min({{ column }}) over ())
+        + (1 - {{ test_fraction }})
+        * (epoch_us(max({{ column }}) over ()) - epoch_us(min({{ column }}) over ()))
+        as bigint
+    ))
+{%- endmacro %}
+
+{% macro spark__split_instant(column, test_fraction) -%}
+    timestamp_micros(cast(
+        unix_micros(min({{ column }}) over ())
+        + (1 - {{ test_fraction }})
+        * (unix_micros(max({{ column }}) over ()) - unix_micros(min({{ column }}) over ()))
+        as bigint
+    ))
+{%- endmacro %}
+
+{#- The split a row belongs to, given its time and the cut-off column. -#}
+{% macro split_label(column, cutoff_column='split_cutoff_at') -%}
+    case when {{ column }} < {{ cutoff_column }} then 'train' else 'test' end
+{%- endmacro %}

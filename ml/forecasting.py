@@ -1,0 +1,125 @@
+"""Demand forecasting (next hour's requests per zone) and surge pricing (the multiplier per zone
+and hour): gradient-boosted regressors, evaluated against what actually happened."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.inspection import permutation_importance
+from sklearn.pipeline import Pipeline
+
+from ml.metrics import regression_metrics
+from ml.training import UseCase, feature_matrix
+
+IMPORTANCE_SAMPLE_ROWS = 5_000
+ZONE_FEATURES = ("zone_area_km2", "zone_centroid_lat", "zone_centroid_lon")
+TIME_FEATURES = ("hour_of_day", "day_of_week", "is_weekend", "is_holiday")
+# Not watched for drift: calendar and zone columns are constants of a day, and rolling means
+# barely move within one (a day holds about one independent value per zone).
+UNMONITORED = (*TIME_FEATURES, *ZONE_FEATURES, "requests_mean_24h", "requests_mean_168h")
+
+DEMAND_FEATURES = (
+    "requests_lag_1h",
+    "requests_lag_24h",
+    "requests_lag_168h",
+    "requests_mean_24h",
+    "requests_mean_168h",
+    *TIME_FEATURES,
+    *ZONE_FEATURES,
+)
+SURGE_FEATURES = (
+    "requests",
+    "active_drivers",
+    "demand_supply_ratio",
+    "requests_prev_hour",
+    "cancellations_prev_hour",
+    *TIME_FEATURES,
+    *ZONE_FEATURES,
+)
+
+
+def build(params: dict) -> Pipeline:
+    return Pipeline([("model", HistGradientBoostingRegressor(**params))])
+
+
+def _predictor(features: tuple[str, ...]):
+    def predict(pipeline: Pipeline, frame: pd.DataFrame, settings: dict) -> np.ndarray:
+        low, high = settings.get("clip", [None, None])
+        return np.clip(pipeline.predict(feature_matrix(frame, features)), low, high)
+
+    return predict
+
+
+def _evaluator(use_case_predict, target: str, baseline: str | None):
+    def evaluate(pipeline: Pipeline, test: pd.DataFrame, settings: dict) -> list[dict]:
+        rows = _metric_rows(
+            regression_metrics(test[target], use_case_predict(pipeline, test, settings))
+        )
+        if baseline:
+            compared = test[test[baseline].notna()]
+            rows += _metric_rows(
+                regression_metrics(compared[target], compared[baseline]), prefix="baseline_"
+            )
+        return rows
+
+    return evaluate
+
+
+def _importances(features: tuple[str, ...], target: str):
+    def importances(pipeline: Pipeline, test: pd.DataFrame) -> pd.Series:
+        sample = test.sample(min(len(test), IMPORTANCE_SAMPLE_ROWS), random_state=0)
+        result = permutation_importance(
+            pipeline, feature_matrix(sample, features), sample[target], n_repeats=3, random_state=0
+        )
+        return pd.Series(result.importances_mean, index=list(features))
+
+    return importances
+
+
+def _outputs(predict, column: str):
+    def outputs(pipeline: Pipeline, frame: pd.DataFrame, settings: dict) -> pd.DataFrame:
+        return pd.DataFrame({column: predict(pipeline, frame, settings)})
+
+    return outputs
+
+
+def _metric_rows(metrics: dict[str, float], prefix: str = "") -> list[dict[str, object]]:
+    return [
+        {"metric": f"{prefix}{name}", "class_label": None, "predicted_label": None, "value": value}
+        for name, value in metrics.items()
+    ]
+
+
+def _use_case(
+    name: str,
+    features: tuple[str, ...],
+    target: str,
+    prediction: str,
+    baseline: str | None,
+) -> UseCase:
+    predict = _predictor(features)
+    return UseCase(
+        name=name,
+        features=features,
+        target=target,
+        time_column="hour_at",
+        keys=("zone_key", "hour_at"),
+        carried=("zone_key", "zone_id", "hour_at", "date_day", "split"),
+        prediction=prediction,
+        build=build,
+        predict=predict,
+        evaluate=_evaluator(predict, target, baseline),
+        importances=_importances(features, target),
+        outputs=_outputs(predict, prediction),
+        monitored=tuple(f for f in features if f not in UNMONITORED),
+        trusted_types=("sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",),
+    )
+
+
+DEMAND = _use_case(
+    "demand_forecasting", DEMAND_FEATURES, "requests", "predicted_requests", "baseline_requests"
+)
+SURGE = _use_case(
+    "surge_pricing", SURGE_FEATURES, "surge_multiplier", "predicted_surge_multiplier", None
+)

@@ -1,0 +1,72 @@
+"""MLflow set-up: a local SQLite tracking store under $LAKEHOUSE_DIR, the model registry, and
+loading a registered version. Nothing here calls the network when tracking locally."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# MLflow sends usage telemetry unless told not to; set before mlflow is imported.
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("DO_NOT_TRACK", "true")
+
+import mlflow
+from mlflow.entities.model_registry import ModelVersion
+from mlflow.tracking import MlflowClient
+
+LATEST = "latest"
+FINGERPRINT_TAG = "training_fingerprint"
+
+
+def lakehouse_dir() -> Path:
+    return Path(os.environ.get("LAKEHOUSE_DIR", "lakehouse")).resolve()
+
+
+def tracking_uri() -> str:
+    """`MLFLOW_TRACKING_URI` if set, else `sqlite:///$LAKEHOUSE_DIR/mlflow.db`."""
+    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{lakehouse_dir() / 'mlflow.db'}"
+
+
+def client() -> MlflowClient:
+    uri = tracking_uri()
+    if uri.startswith("sqlite:///"):
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    return MlflowClient(uri, uri)
+
+
+def experiment_id(name: str) -> str:
+    """The experiment's id, created with its artifacts under $LAKEHOUSE_DIR/mlartifacts."""
+    existing = client().get_experiment_by_name(name)
+    if existing:
+        return existing.experiment_id
+    artifacts = lakehouse_dir() / "mlartifacts" / name
+    return client().create_experiment(name, artifact_location=artifacts.as_uri())
+
+
+def version_with_fingerprint(model_name: str, fingerprint: str) -> ModelVersion | None:
+    """The registered version trained on exactly this data with these parameters, if any."""
+    if not client().search_registered_models(f"name = '{model_name}'"):
+        return None
+    versions = client().search_model_versions(
+        f"name = '{model_name}' and tags.{FINGERPRINT_TAG} = '{fingerprint}'"
+    )
+    return max(versions, key=lambda v: int(v.version), default=None)
+
+
+def resolve_version(model_name: str, version: str | int = LATEST) -> ModelVersion:
+    """A registered version by number, or the newest one for `latest`."""
+    if str(version) != LATEST:
+        return client().get_model_version(model_name, str(version))
+    versions = client().search_model_versions(f"name = '{model_name}'")
+    if not versions:
+        raise LookupError(f"no registered version of model {model_name!r}: train it first")
+    return max(versions, key=lambda v: int(v.version))
+
+
+def load_model(model_name: str, version: str | int = LATEST):
+    """The fitted scikit-learn pipeline of a registered version, and that version."""
+    model_version = resolve_version(model_name, version)
+    model = mlflow.sklearn.load_model(f"models:/{model_name}/{model_version.version}")
+    return model, model_version
