@@ -131,7 +131,10 @@ def training_fingerprint(use_case: UseCase, train_rows: pd.DataFrame, params: di
     rounded to 9 decimals: DuckDB's parallel aggregates may differ in the last bits between
     runs over the same data."""
     columns = [*use_case.features, use_case.target, use_case.time_column]
-    rows = train_rows[columns].round(9).sort_values(columns).reset_index(drop=True)
+    rows = train_rows[columns].copy()
+    floats = rows.select_dtypes("float").columns
+    rows[floats] = rows[floats].round(9)
+    rows = rows.sort_values(columns).reset_index(drop=True)
     digest = hashlib.sha256()
     digest.update(pd.util.hash_pandas_object(rows, index=False).to_numpy().tobytes())
     digest.update(json.dumps([params, columns, sklearn.__version__], sort_keys=True).encode())
