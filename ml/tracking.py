@@ -47,9 +47,10 @@ def experiment_id(name: str) -> str:
 
 def version_with_fingerprint(model_name: str, fingerprint: str) -> ModelVersion | None:
     """The registered version trained on exactly this data with these parameters, if any."""
-    if not client().search_registered_models(f"name = '{model_name}'"):
+    registry = client()
+    if not registry.search_registered_models(f"name = '{model_name}'"):
         return None
-    versions = client().search_model_versions(
+    versions = registry.search_model_versions(
         f"name = '{model_name}' and tags.{FINGERPRINT_TAG} = '{fingerprint}'"
     )
     return max(versions, key=lambda v: int(v.version), default=None)

@@ -111,15 +111,17 @@ def train(
     else:
         pipeline = use_case.build(params)
         pipeline.fit(feature_matrix(train_rows, use_case.features), train_rows[use_case.target])
+    metrics = use_case.evaluate(pipeline, test_rows, settings)
+    if not existing:
         version, run_id = _log_run(
-            use_case, pipeline, train_rows, test_rows, settings, fingerprint, invocation_id
+            use_case, pipeline, train_rows, test_rows, metrics, settings, fingerprint, invocation_id
         )
         reused = False
     return TrainingResult(
         version=version,
         run_id=run_id,
         reused=reused,
-        metrics=use_case.evaluate(pipeline, test_rows, settings),
+        metrics=metrics,
         training_rows=len(train_rows),
         training_from=train_rows[use_case.time_column].min(),
         training_to=train_rows[use_case.time_column].max(),
@@ -155,6 +157,7 @@ def _log_run(
     pipeline: Pipeline,
     train_rows: pd.DataFrame,
     test_rows: pd.DataFrame,
+    metrics: list[dict[str, object]],
     settings: dict,
     fingerprint: str,
     invocation_id: str | None,
@@ -175,7 +178,7 @@ def _log_run(
             }
         )
         mlflow.set_tags({"dbt_invocation_id": invocation_id or "", "use_case": use_case.name})
-        for row in use_case.evaluate(pipeline, test_rows, settings):
+        for row in metrics:
             if row["predicted_label"] is None:
                 suffix = f"_{row['class_label']}" if row["class_label"] else ""
                 mlflow.log_metric(f"test_{row['metric']}{suffix}", row["value"])
