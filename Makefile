@@ -17,10 +17,13 @@ INSTALLED := $(VENV)/.installed
 LAKEHOUSE := $(BIN)/lakehouse
 DBT := $(BIN)/dbt
 DEMO_TRIPS ?= 200000
-DEMO_VEHICLES ?= 200
-DEMO_MINUTES ?= 10
+DEMO_VEHICLES ?= 15
+DEMO_MINUTES ?= 1440
 # `make demo DRIFT=1`: the drift scenario (demand and driving behaviour shift; see README).
 DRIFT_FLAG := $(if $(DRIFT),--drift)
+# `make demo INCIDENT=1`: the incident scenario (zone outage, stuck coolant sensors, a source
+# column disappearing) that the Elementary anomaly tests flag; see README.
+INCIDENT_FLAG := $(if $(INCIDENT),--incident)
 
 .PHONY: help install deps demo stream test lint pytest docs mlflow-ui report bench-ingest bench-stream bench-build \
 	bench-ml clean
@@ -42,7 +45,7 @@ deps: $(INSTALLED) ## Install the dbt packages (hub, or the offline mirror)
 demo: ## Generate and stream data, land it in Bronze, dbt build (with ML), summary, Elementary report
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory deps && \
-	$(LAKEHOUSE) generate mobility --trips $(DEMO_TRIPS) $(DRIFT_FLAG) && \
+	$(LAKEHOUSE) generate mobility --trips $(DEMO_TRIPS) $(DRIFT_FLAG) $(INCIDENT_FLAG) && \
 	$(MAKE) --no-print-directory stream && \
 	$(LAKEHOUSE) ingest csv && \
 	$(DBT) build && \
@@ -52,7 +55,8 @@ demo: ## Generate and stream data, land it in Bronze, dbt build (with ML), summa
 
 stream: $(INSTALLED) ## Start the embedded broker, stream a simulation, land it, stop the broker
 	@$(LAKEHOUSE) broker start
-	@$(LAKEHOUSE) simulate --vehicles $(DEMO_VEHICLES) --minutes $(DEMO_MINUTES) $(DRIFT_FLAG) \
+	@$(LAKEHOUSE) simulate --vehicles $(DEMO_VEHICLES) --minutes $(DEMO_MINUTES) \
+		$(DRIFT_FLAG) $(INCIDENT_FLAG) \
 		&& $(LAKEHOUSE) land --until-idle 3; \
 	status=$$?; $(LAKEHOUSE) broker stop; exit $$status
 
@@ -73,20 +77,8 @@ docs: deps ## Generate the dbt docs site and serve it on http://127.0.0.1:8080
 	$(DBT) docs generate
 	$(DBT) docs serve --host 127.0.0.1 --port 8080 --no-browser
 
-EDR_HOME := $(LAKEHOUSE_DIR)/edr
-REPORT := $(LAKEHOUSE_DIR)/reports/elementary_report.html
-
-# edr reads ~/.edr/config.yml when it starts (before its options), so it runs with a HOME of
-# its own whose config turns off usage tracking and the version check: no call home.
-report: deps ## Elementary's observability report of the last dbt runs, offline
-	@mkdir -p $(EDR_HOME)/.edr $(dir $(REPORT))
-	@printf 'anonymous_usage_tracking: false\ndisable_elementary_version_check: true\n' \
-		> $(EDR_HOME)/.edr/config.yml
-	@cd $(EDR_HOME) && HOME=$(EDR_HOME) $(abspath $(BIN))/edr report \
-		--profiles-dir $(CURDIR) --project-dir $(CURDIR) \
-		--target-path $(EDR_HOME)/target --file-path $(REPORT) --open-browser false \
-		--project-name mobility_lakehouse --quiet-logs
-	@echo "Elementary report: $(REPORT)"
+report: deps ## Elementary's observability report of the dbt runs so far, offline
+	@$(LAKEHOUSE) report
 
 mlflow-ui: $(INSTALLED) ## Serve the MLflow UI (runs, registered models) on http://127.0.0.1:5000
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(LAKEHOUSE_DIR)/mlflow.db \

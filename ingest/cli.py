@@ -81,6 +81,15 @@ def generate_mobility_command(
         str | None,
         typer.Option(help="First drifted day (YYYY-MM-DD); default: three quarters in."),
     ] = None,
+    incident: Annotated[
+        bool,
+        typer.Option(
+            "--incident",
+            help="Incident scenario: on the last day the busiest zone's trips stop arriving "
+            "from 06:00 to 20:00, and the last two days' trip files lack the rating column. "
+            "For Elementary's anomaly tests.",
+        ),
+    ] = False,
 ) -> None:
     """Write synthetic ride-hailing CSV files to $LAKEHOUSE_DIR/landing/."""
     from dataclasses import replace
@@ -95,6 +104,7 @@ def generate_mobility_command(
             zones=zones,
             seed=seed,
             bad_fraction=bad_fraction,
+            incident=incident,
         )
         if drift:
             first = date.fromisoformat(drift_from) if drift_from else config.default_drift_from
@@ -121,6 +131,8 @@ def generate_mobility_command(
         f"({', '.join(f'{k} {v}' for k, v in sorted(report.bad_records.items()))}); "
         f"done in {time.perf_counter() - started:.1f} s."
     )
+    if report.incident:
+        console.print(f"Incident injected: {report.incident}")
 
 
 @ingest_app.command("csv")
@@ -175,6 +187,9 @@ def ingest_csv_command(
     console.print(table)
     megabytes = sum(r.size_bytes for r in results if r.status == "loaded") / 1e6
     console.print(f"{megabytes:,.1f} MB loaded in {elapsed:.1f} s.")
+    for result in results:
+        if result.status == "loaded" and result.message:
+            console.print(f"[bold yellow]warning:[/] {result.message}", soft_wrap=True)
     refused = [r for r in results if r.status == "refused"]
     for result in refused:
         console.print(f"[bold red]refused:[/] {result.message}", soft_wrap=True)
@@ -220,9 +235,13 @@ def simulate_command(
         bool, typer.Option("--realtime/--max-rate", help="Pace like real time, or go flat out.")
     ] = False,
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same events.")] = 42,
-    start: Annotated[str, typer.Option(help="Simulated start time (UTC, ISO 8601).")] = (
-        "2026-01-05T08:00:00Z"
-    ),
+    start: Annotated[
+        str | None,
+        typer.Option(
+            help="Simulated start time (UTC, ISO 8601); default: the run ends where the "
+            "generator's default days end."
+        ),
+    ] = None,
     fault_fraction: Annotated[float, typer.Option(help="Share of faulty readings.")] = 0.005,
     drift: Annotated[
         bool,
@@ -232,25 +251,40 @@ def simulate_command(
             "(faster, sharper throttle and brakes). For the ML drift tables.",
         ),
     ] = False,
+    incident: Annotated[
+        bool,
+        typer.Option(
+            "--incident",
+            help="Incident scenario: from 90 %% of the run on, the coolant sensors of a third "
+            "of the fleet report one stuck value. For Elementary's anomaly tests.",
+        ),
+    ] = False,
 ) -> None:
     """Simulate a fleet and stream its telemetry to the Kafka topic."""
     import signal
     from datetime import datetime, timedelta
 
+    from ingest.config import DEMO_PERIOD_END
     from ingest.telemetry.kafka import BrokerUnreachable, KafkaSettings, ensure_topic
     from ingest.telemetry.simulator import SimulationConfig, VehicleSimulator
     from ingest.telemetry.streamer import KafkaStreamer
 
     load_settings()
     try:
-        started_at = datetime.fromisoformat(start.replace("Z", "+00:00"))
+        duration = timedelta(minutes=minutes)
+        started_at = (
+            datetime.fromisoformat(start.replace("Z", "+00:00"))
+            if start
+            else DEMO_PERIOD_END - duration
+        )
         config = SimulationConfig(
             vehicles=vehicles,
             rate_hz=rate,
             start=started_at,
             seed=seed,
             fault_fraction=fault_fraction,
-            drift_at=started_at + timedelta(minutes=0.6 * minutes) if drift else None,
+            drift_at=started_at + 0.6 * duration if drift else None,
+            incident_at=started_at + 0.9 * duration if incident else None,
         )
     except ValueError as error:
         _fail(f"invalid option: {error}.")
@@ -365,6 +399,22 @@ def deps_command(
         except DepsError as error:
             _fail(str(error))
         console.print(f"dbt packages ({label}): {outcome}")
+
+
+@app.command("report")
+def report_command() -> None:
+    """Build Elementary's observability report of the dbt runs so far, offline."""
+    from ingest.report import ReportError, build_report
+
+    settings = load_settings()
+    profiles_dir = Path(os.environ.get("DBT_PROFILES_DIR", Path.cwd()))
+    started = time.perf_counter()
+    with console.status("edr report: reading the Elementary tables and rendering..."):
+        try:
+            report = build_report(Path.cwd(), profiles_dir, settings.lakehouse_dir)
+        except ReportError as error:
+            _fail(str(error))
+    console.print(f"Elementary report: {report} ({time.perf_counter() - started:.0f} s)")
 
 
 @app.command("summary")

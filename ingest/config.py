@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dotenv import load_dotenv
+
+# The demo data describe a fixed past period: the generator's default days end here, and so does
+# the default telemetry simulation. Elementary's anomaly tests judge the data as of this instant
+# (dbt var `custom_run_started_at`, overridden by $LAKEHOUSE_AS_OF; empty means the real clock).
+DEMO_PERIOD_END = datetime(2026, 2, 2, tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -167,6 +167,8 @@ def model_performance(monitored: list[Monitored]) -> pd.DataFrame:
         at_training = dict(zip(overall["metric"], overall["value"], strict=True))
         for day, current in joined.groupby("date_day"):
             for metric, value in _measure(use_case, current).items():
+                if pd.isna(value):  # undefined that day (MAPE when every actual is zero)
+                    continue
                 reference = at_training.get(metric)
                 degradation = None
                 if reference and value:

@@ -28,6 +28,7 @@ import numpy as np
 import pyarrow as pa
 
 from ingest.bronze import delta, tables
+from ingest.mobility.schema import OPTIONAL_COLUMNS
 
 REJECTS_TABLE = "csv_rejects"
 AUDIT_COLUMNS = ("_ingested_at", "_source_file", "_source_line", "_batch_id", "_record_hash")
@@ -121,7 +122,8 @@ def _prepare(
         return _PreparedBatch(base)
     try:
         header = _read_header(content, source_file)
-        missing = [c for c in tables.CSV_ENTITIES[entity] if c not in header]
+        optional = OPTIONAL_COLUMNS.get(entity, ())
+        missing = [c for c in tables.CSV_ENTITIES[entity] if c not in header and c not in optional]
         if missing:
             raise RefusedFile(
                 f"{source_file} is missing required column '{missing[0]}'"
@@ -129,7 +131,12 @@ def _prepare(
                 "nothing of it was loaded. Fix the file and load it again."
             )
         table_dir = lakehouse_dir / "bronze" / entity
-        return _parse_to_parquet(path, content, header, base, table_dir, ingested_at)
+        batch = _parse_to_parquet(path, content, header, base, table_dir, ingested_at)
+        absent = [c for c in optional if c not in header]
+        if not absent:
+            return batch
+        message = f"{source_file} has no column {', '.join(absent)}: loaded with it empty."
+        return replace(batch, result=replace(batch.result, message=message))
     except RefusedFile as refusal:
         return _PreparedBatch(replace(base, status="refused", message=str(refusal)))
 

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from ingest.config import DEMO_PERIOD_END
 from ingest.mobility.schema import (
     DRIVER_STATUSES,
     ENTITY_COLUMNS,
@@ -150,7 +151,13 @@ WEEKEND_HOURS = np.array(
      1.9, 1.9, 1.8, 1.8, 1.9, 2.0, 2.1, 2.2, 2.2, 2.1, 2.0, 1.8]
 )  # fmt: skip
 DAY_OF_WEEK_WEIGHT = np.array([0.95, 1.0, 1.0, 1.05, 1.2, 1.15, 0.8])  # Monday .. Sunday
+DEFAULT_START_DATE = (DEMO_PERIOD_END - timedelta(days=28)).date()  # the demo's 28 days
 DRIFT_DEMAND_FACTOR = 2.5
+# Incident scenario (`incident=True`): on the last day the busiest zone's trips stop arriving
+# for these hours, and the trip files of the last days come without this optional column.
+INCIDENT_OUTAGE_HOURS = range(6, 20)
+INCIDENT_MISSING_COLUMN = "rating"
+INCIDENT_MISSING_COLUMN_DAYS = 2
 SPARE_VEHICLE_SHARE = 0.05
 DRIVER_CHANGE_SHARE = 0.01  # share of drivers whose tier, status or vehicle changes each day
 
@@ -161,13 +168,15 @@ class GeneratorConfig:
 
     trips: int = 200_000
     days: int = 28
-    start_date: date = date(2026, 1, 5)
+    start_date: date = DEFAULT_START_DATE
     zones: int = 30
     seed: int = 42
     bad_fraction: float = 0.01
     # Drift scenario: from this day on, demand grows by DRIFT_DEMAND_FACTOR in half the zones
     # while the drivers on the road stay as many as before (so surge rises). None: no drift.
     drift_from: date | None = None
+    # Incident scenario: a zone outage and a disappearing column (see INCIDENT_*).
+    incident: bool = False
 
     def __post_init__(self) -> None:
         if self.trips < 1 or self.days < 1 or self.zones < 2:
@@ -199,6 +208,7 @@ class GenerationReport:
     files: Counter = field(default_factory=Counter)
     rows: Counter = field(default_factory=Counter)
     bad_records: Counter = field(default_factory=Counter)
+    incident: dict[str, object] = field(default_factory=dict)  # what the scenario injected
 
 
 def generate_mobility(
@@ -237,11 +247,22 @@ def generate_mobility(
         table = trips.make_day(
             day_index, demand.counts[day_index], demand.ratio[day_index], drivers, riders
         )
+        if config.incident and day_index >= config.days - INCIDENT_MISSING_COLUMN_DAYS:
+            table = table.drop_columns([INCIDENT_MISSING_COLUMN])
         content, carry_over = _inject_bad_records(rng, config, table, carry_over, report, day_index)
         writer.write_bytes("trips", day, content)
         if on_day:
             on_day(day_index + 1)
 
+    if config.incident:
+        last_day = first_day + timedelta(days=config.days - 1)
+        report.incident = {
+            "outage_zone_id": str(zones["zone_id"][demand.outage_zone]),
+            "outage_from": f"{last_day}T{INCIDENT_OUTAGE_HOURS.start:02d}:00:00Z",
+            "outage_until": f"{last_day}T{INCIDENT_OUTAGE_HOURS.stop:02d}:00:00Z",
+            "missing_column": f"trips.{INCIDENT_MISSING_COLUMN}",
+            "missing_from": str(last_day - timedelta(days=INCIDENT_MISSING_COLUMN_DAYS - 1)),
+        }
     _write_manifest(landing_dir, config, report)
     return report
 
@@ -402,6 +423,9 @@ class _DemandModel:
         demand = weight * self._drift(rng, config)
         probabilities = (demand / demand.sum()).ravel()
         self.counts = rng.multinomial(config.trips, probabilities).reshape(weight.shape)
+        self.outage_zone = int(np.argmax(zone_weight))
+        if config.incident:  # the busiest zone's requests of those hours never arrive
+            self.counts[-1, INCIDENT_OUTAGE_HOURS, self.outage_zone] = 0
         # Supply follows the demand drivers expect (before any drift).
         expected = config.trips * weight / demand.sum()
         # Drivers follow demand only half way, so peaks outrun supply and quiet hours don't.
@@ -531,7 +555,7 @@ def _inject_bad_records(
     Returns the day's file content and the corrected re-sends that are delivered in the next
     day's file. Only the damaged rows pass through Python; the rest stays in Arrow.
     """
-    columns = list(ENTITY_COLUMNS["trips"])
+    columns = table.column_names  # the delivered columns (one may be missing: --incident)
     strings = pa.table([pc.cast(col, pa.string()) for col in table.columns], names=columns)
     n = strings.num_rows
     n_bad = int(rng.binomial(n, config.bad_fraction)) if config.bad_fraction > 0 else 0
@@ -715,5 +739,6 @@ def _write_manifest(landing_dir: Path, config: GeneratorConfig, report: Generati
         "rows": dict(report.rows),
         "bad_records": dict(sorted(report.bad_records.items())),
         "bad_record_outcomes": BAD_RECORD_KINDS,
+        "incident": report.incident,
     }
     (landing_dir / "_manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

@@ -1,7 +1,8 @@
 """Columns of each mobility entity as delivered in the landing CSV files.
 
 This is the contract between the generator, the CSV loader (which refuses a file that lacks a
-required column) and the dbt staging models (which type these columns).
+required column, and loads one that lacks an optional column with that column empty) and the
+dbt staging models (which type these columns).
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ ENTITY_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 ENTITIES: tuple[str, ...] = tuple(ENTITY_COLUMNS)
+# Columns a record may lack (a rider need not rate a trip): a file without them still loads.
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"trips": ("rating",)}
 
 PAYMENT_TYPES: tuple[str, ...] = ("card", "cash", "wallet", "corporate")
 TRIP_STATUSES: tuple[str, ...] = ("completed", "cancelled", "no_show")

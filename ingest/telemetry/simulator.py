@@ -17,11 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from ingest.config import DEMO_PERIOD_END
 
 SCHEMA_VERSION = 1
 DRIVING_TRIPS = "driving_trips"  # landing entity of the trip metadata (with the labels)
@@ -29,6 +31,7 @@ DRIVING_TRIP_COLUMNS = ("trip_id", "vehicle_id", "driver_id", "driving_profile",
 GRAVITY = 9.81
 AIR_DENSITY = 1.2
 AMBIENT_C = 15.0
+DEFAULT_START = DEMO_PERIOD_END - timedelta(days=1)  # the demo simulates the last day
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,10 @@ PROFILES = (
 PROFILE_SHARES = (0.35, 0.45, 0.20)
 # Drift scenario: how each driver's behaviour changes at `drift_at` (multipliers).
 DRIFT = {"speed_factor": 1.1, "throttle_gain": 2.0, "brake_gain": 2.0, "anticipation": 0.5}
+COOLANT_SENSOR_NOISE_C = 0.1  # standard deviation of a coolant reading around the true value
+STUCK_SENSOR_MEAN_S = 120.0  # a stuck coolant sensor recovers after this long on average
+# Incident scenario: at `incident_at` this share of the fleet's coolant sensors freeze for good.
+INCIDENT_STUCK_SHARE = 1 / 3
 
 
 @dataclass(frozen=True)
@@ -86,18 +93,24 @@ class Powertrain:
 class SimulationConfig:
     vehicles: int = 200
     rate_hz: float = 1.0
-    start: datetime = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+    start: datetime = DEFAULT_START
     seed: int = 42
     fault_fraction: float = 0.005
     zones: int = 30
     # Drift scenario: from this simulated time on every driver drives harder (see DRIFT).
     drift_at: datetime | None = None
+    # Incident scenario: from this simulated time on, some coolant sensors report one value.
+    incident_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.vehicles < 1 or not 0 < self.rate_hz <= 100:
             raise ValueError("vehicles must be at least 1 and rate_hz between 0 and 100")
         if not 0 <= self.fault_fraction <= 0.5:
             raise ValueError("fault_fraction must be between 0 and 0.5")
+        for name in ("drift_at", "incident_at"):
+            moment = getattr(self, name)
+            if moment is not None and moment <= self.start:
+                raise ValueError(f"{name} must be after the start ({self.start.isoformat()})")
 
 
 class VehicleSimulator:
@@ -130,11 +143,8 @@ class VehicleSimulator:
 
         # State.
         self.step_index = 0
-        self._drift_step = (
-            round((config.drift_at - config.start).total_seconds() / self.dt)
-            if config.drift_at
-            else None
-        )
+        self._drift_step = self._step_at(config.drift_at)
+        self._incident_step = self._step_at(config.incident_at)
         self.speed = np.zeros(n)  # m/s
         self.gear = np.ones(n, dtype=np.int64)  # 1-based
         self.coolant = rng.uniform(20.0, 85.0, n)  # engines warm up from different states
@@ -153,7 +163,11 @@ class VehicleSimulator:
         self._trip_starts: list[tuple[np.ndarray, int]] = [(np.arange(n), 0)]  # (vehicles, step)
         self.heading = np.zeros(n)
         self.stuck_coolant = np.full(n, np.nan)  # a stuck sensor keeps reporting this value
+        self.broken_sensor = np.zeros(n, dtype=bool)  # stuck for good (incident scenario)
         self._resend: list[dict[str, np.ndarray]] = []  # faulty events delivered later
+
+    def _step_at(self, moment: datetime | None) -> int | None:
+        return round((moment - self.config.start).total_seconds() / self.dt) if moment else None
 
     # ---------------------------------------------------------------- physics
 
@@ -245,7 +259,9 @@ class VehicleSimulator:
         arrived = np.hypot(dlat, dlon) * 111_320.0 < 150.0
         self.trip_number += arrived
         if arrived.any():
-            self._trip_starts.append((np.flatnonzero(arrived), self.step_index + 1))
+            self._trip_starts.append(
+                (np.flatnonzero(arrived), self.step_index)
+            )  # this reading is its first
         self.target = np.where(arrived, rng.integers(0, self.config.zones, n), self.target)
 
         self.step_index += 1
@@ -277,8 +293,8 @@ class VehicleSimulator:
         while done < steps:
             chunk = []
             for _ in range(min(steps_per_batch, steps - done)):
+                ts = start_ms + round(self.step_index * self.dt * 1000)  # the step's start
                 columns = self.step()
-                ts = start_ms + round(self.step_index * self.dt * 1000)
                 columns["ts_ms"] = np.full(self.config.vehicles, ts, dtype=np.int64)
                 chunk.append(self._with_faults(columns))
                 done += 1
@@ -301,13 +317,21 @@ class VehicleSimulator:
         }
         faulty = rng.random(n) < self.config.fault_fraction
         kind = rng.integers(0, 6, n)
+        events["coolant_temp_c"] = events["coolant_temp_c"] + rng.normal(
+            0.0, COOLANT_SENSOR_NOISE_C, n
+        )
         spike = faulty & (kind == 0)
         events["rpm"] = np.where(spike, 15_000.0, events["rpm"])
         events["coolant_temp_c"] = np.where(spike, 260.0, events["coolant_temp_c"])
         events["dtc"] = np.where(spike, "P0219", events["dtc"])
-        # A stuck coolant sensor keeps reporting the same value from now on.
-        stuck = faulty & (kind == 1) & np.isnan(self.stuck_coolant)
-        self.stuck_coolant = np.where(stuck, self.coolant, self.stuck_coolant)
+        # A stuck coolant sensor reports the same value until it recovers (a couple of
+        # minutes on average); in the incident scenario a share of them never does.
+        recovered = (rng.random(n) < self.dt / STUCK_SENSOR_MEAN_S) & ~self.broken_sensor
+        self.stuck_coolant = np.where(recovered, np.nan, self.stuck_coolant)
+        if self.step_index == self._incident_step:
+            self.broken_sensor = rng.random(n) < INCIDENT_STUCK_SHARE
+        stuck = ((faulty & (kind == 1)) | self.broken_sensor) & np.isnan(self.stuck_coolant)
+        self.stuck_coolant = np.where(stuck, events["coolant_temp_c"], self.stuck_coolant)
         events["coolant_temp_c"] = np.where(
             np.isnan(self.stuck_coolant), events["coolant_temp_c"], self.stuck_coolant
         )

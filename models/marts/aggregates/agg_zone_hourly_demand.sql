@@ -1,5 +1,6 @@
 -- Demand and supply per pickup zone and hour. Every zone has a row for every hour of every
--- day with data, with zeros where nobody asked for a ride: forecasting needs those hours.
+-- day from the first to the last day of trip requests, with zeros where nobody asked for a
+-- ride: forecasting needs those hours (days with only telemetry are not demand days).
 with
 
 trips as (
@@ -11,8 +12,18 @@ zones as (
     where zone_key != {{ unknown_key() }}
 ),
 
+request_days as (
+    select
+        min(date_day) as first_day,
+        max(date_day) as last_day
+    from trips
+),
+
 days as (
-    select * from {{ ref('dim_date') }}
+    select dates.*
+    from {{ ref('dim_date') }} as dates
+    inner join request_days
+        on dates.date_day between request_days.first_day and request_days.last_day
 ),
 
 hours_of_day as (

@@ -44,6 +44,8 @@ per_minute as (
         max(rpm) as max_rpm,
         avg(coolant_temp_c) as avg_coolant_temp_c,
         max(coolant_temp_c) as max_coolant_temp_c,
+        -- A working sensor's readings vary within a minute; zero means it reported one value.
+        max(coolant_temp_c) - min(coolant_temp_c) as coolant_temp_range_c,
         avg(speed_kmh) as avg_speed_kmh,
         max(odometer_km) - min(odometer_km) as distance_km,
         avg(fuel_rate_lph) / 60.0 as fuel_l,

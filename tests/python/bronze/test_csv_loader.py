@@ -7,11 +7,14 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pytest
 
 from ingest.bronze import csv_loader, delta
 from ingest.bronze.csv_loader import REJECTS_TABLE, ingest_files, landing_files
+from ingest.bronze.tables import ensure_bronze_tables
 from ingest.mobility.generator import BAD_RECORD_KINDS, GeneratorConfig, generate_mobility
 from ingest.mobility.schema import ENTITIES, ENTITY_COLUMNS
 
@@ -102,6 +105,23 @@ def test_file_missing_a_required_column_is_refused_and_others_still_load(lakehou
     assert "landing/zones/a.csv" in refused.message and "'area_km2'" in refused.message
     assert results["landing/zones/b.csv"].status == "loaded"
     assert _bronze(lakehouse_dir, "zones")["zone_id"].to_pylist() == ["Z2"]
+
+
+def test_file_without_an_optional_column_loads_with_it_empty_and_says_so(landed):
+    trips = sorted((landed / "landing" / "trips").glob("*.csv"))[0]
+    table = duckdb.read_csv(str(trips), all_varchar=True, ignore_errors=True).to_arrow_table()
+    without = table.drop_columns(["rating"])
+    trips.unlink()
+    pacsv.write_csv(without, trips)
+    ensure_bronze_tables(landed / "bronze")  # as `lakehouse ingest csv` does first
+    results = [r for r in _load(landed, ["trips"]) if r.status != "skipped"]
+    assert [r.status for r in results] == ["loaded"] * len(results)
+    first = next(r for r in results if r.source_file.endswith(trips.name))
+    assert "has no column rating" in first.message
+    rating = delta.open_dataset(landed / "bronze" / "trips").to_table(
+        ["rating", "_source_file"], filter=pc.field("_source_file") == first.source_file
+    )
+    assert rating.num_rows > 0 and rating["rating"].null_count == rating.num_rows
 
 
 def test_a_crash_between_rejects_and_data_commit_leaves_no_duplicates(landed, monkeypatch):

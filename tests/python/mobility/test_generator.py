@@ -130,3 +130,29 @@ def test_drift_raises_demand_in_half_the_zones_from_its_first_day(tmp_path):
     assert len(grown) == 5  # half the zones get 150 % more demand from the drift date on
     with pytest.raises(ValueError):
         replace(clean, drift_from=clean.start_date)
+
+
+def test_incident_stops_the_busiest_zone_for_hours_and_drops_the_rating_column(
+    tmp_path, small_config
+):
+    clean = generate_mobility(small_config, tmp_path / "clean")
+    report = generate_mobility(replace(small_config, incident=True), tmp_path / "incident")
+    assert not clean.incident
+    zone, last_day = report.incident["outage_zone_id"], "2026-03-04"
+    assert report.incident["missing_from"] == "2026-03-03"
+
+    def trips(root: Path, day: str) -> list[tuple]:
+        return duckdb.sql(
+            f"select pickup_zone_id, requested_at from read_csv('{root}/trips/{day}.csv',"
+            " all_varchar = true, ignore_errors = true) where requested_at like '2026-03-04T%'"
+        ).fetchall()
+
+    def in_outage(row: tuple) -> bool:
+        return row[0] == zone and "T06" <= row[1][10:13] < "T20"
+
+    assert any(in_outage(r) for r in trips(tmp_path / "clean", last_day))
+    assert not any(in_outage(r) for r in trips(tmp_path / "incident", last_day))
+    assert any(r[0] == zone for r in trips(tmp_path / "incident", last_day))  # outside the hours
+    for day, has_rating in (("2026-03-02", True), ("2026-03-03", False), (last_day, False)):
+        header = (tmp_path / "incident" / "trips" / f"{day}.csv").read_bytes().split(b"\n")[0]
+        assert (b'"rating"' in header) == has_rating

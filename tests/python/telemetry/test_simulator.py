@@ -113,3 +113,27 @@ def test_drift_makes_every_driver_drive_harder_from_its_time_on():
         return np.mean([np.abs(r["acceleration_ms2"]).mean() for r in readings[700:]])
 
     assert harsh(drifted) > 1.3 * harsh(clean)
+
+
+def _coolant_by_vehicle(simulator: VehicleSimulator, steps: int) -> dict[str, list[float]]:
+    readings: dict[str, list[float]] = {}
+    for batch in simulator.batches(steps, steps_per_batch=60):
+        for key, value in batch:
+            readings.setdefault(key, []).append(json.loads(value)["coolant_temp_c"])
+    return readings
+
+
+def test_stuck_coolant_sensors_recover_unless_the_incident_breaks_them():
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    config = {"vehicles": 30, "start": start, "fault_fraction": 0.02}
+    clean = _coolant_by_vehicle(VehicleSimulator(SimulationConfig(**config)), 3600)
+    broken = _coolant_by_vehicle(
+        VehicleSimulator(SimulationConfig(**config, incident_at=start.replace(minute=30))),
+        3600,
+    )
+
+    def stuck_for_the_last_ten_minutes(readings: dict[str, list[float]]) -> int:
+        return sum(len(set(values[-600:])) == 1 for values in readings.values())
+
+    assert stuck_for_the_last_ten_minutes(clean) == 0
+    assert 5 <= stuck_for_the_last_ten_minutes(broken) <= 15  # a third of 30, give or take

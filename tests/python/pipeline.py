@@ -1,0 +1,41 @@
+"""Running the pipeline's commands in a temporary lakehouse, for the integration tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO_ROOT
+
+BIN = Path(sys.executable).parent
+LAKEHOUSE_CLI = str(BIN / "lakehouse")
+LAND = [LAKEHOUSE_CLI, "land", "--until-idle", "2"]
+INGEST = [LAKEHOUSE_CLI, "ingest", "csv"]
+BUILD = [str(BIN / "dbt"), "build"]
+
+
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    result = subprocess.run(args, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def environment(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A lakehouse directory under `tmp_path` and the environment the commands run with."""
+    if not (REPO_ROOT / "dbt_packages" / "elementary").is_dir():
+        pytest.fail("dbt packages are not installed: run `make deps` first.")
+    lakehouse = tmp_path / "lakehouse"
+    env = {
+        **os.environ,
+        "LAKEHOUSE_DIR": str(lakehouse),
+        "DBT_PROFILES_DIR": str(REPO_ROOT),
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_LOG_PATH": str(tmp_path / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    env.pop("MLFLOW_TRACKING_URI", None)
+    return lakehouse, env
