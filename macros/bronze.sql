@@ -100,3 +100,54 @@
         {{ with_earlier_versions(checked_cte, key) }}
     ) as versions
 {%- endmacro %}
+
+{#-
+    Make the Bronze tables readable as sources (an on-run-start hook). DuckDB reads them through
+    the project's dbt-duckdb plugin, which registers a source when a node first refers to it;
+    registering them all here, before the threads start, avoids dbt-duckdb registering two at
+    once (its registry is not thread-safe: "dictionary changed size during iteration").
+    Open-source Spark has no Delta reader
+    without the Delta Lake JARs, so each source becomes a view over the Parquet files of its
+    Bronze table (`meta.delta_table_path`), read with its partitions and merged schemas. Bronze is
+    append-only, so those files are the table's rows; a file left by a crashed, uncommitted
+    load would be read too (Delta readers skip it). A cluster with the Delta JARs can point the
+    sources at `delta.` paths instead (README, Scale-out).
+-#}
+{% macro register_bronze_sources() -%}
+    {{ return(adapter.dispatch('register_bronze_sources')()) }}
+{%- endmacro %}
+
+{% macro default__register_bronze_sources() -%}
+    select 1
+{%- endmacro %}
+
+{% macro duckdb__register_bronze_sources() -%}
+    {%- if execute -%}
+        {%- for node in graph.sources.values() if node.package_name == project_name -%}
+            {%- do source(node.source_name, node.name) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    select 1
+{%- endmacro %}
+
+{% macro spark__register_bronze_sources() -%}
+    {%- if execute -%}
+        {{ log(
+            "Spark: the ML models (dbt Python models) and Elementary are disabled on this "
+            ~ "target; Bronze is read from its Parquet files. See the README, Scale-out.",
+            info=true
+        ) }}
+        {%- set statements = ['create schema if not exists bronze'] -%}
+        {%- for source in graph.sources.values()
+            if source.package_name == project_name and source.meta.delta_table_path -%}
+            {%- do statements.append(
+                'create or replace view bronze.' ~ source.name
+                ~ ' as select * from parquet.`' ~ source.meta.delta_table_path ~ '`'
+            ) -%}
+        {%- endfor -%}
+        {%- for statement in statements -%}
+            {%- do run_query(statement) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    select 1
+{%- endmacro %}

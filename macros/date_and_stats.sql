@@ -37,5 +37,13 @@
 
 {#- Minutes from one timestamp to another (fractional; null if either is null). -#}
 {% macro minutes_between(start_column, end_column) -%}
-    {{ dbt.datediff(start_column, end_column, 'second') }} / 60.0
+    cast({{ dbt.datediff(start_column, end_column, 'second') }} as double) / 60
+{%- endmacro %}
+
+{#-
+    dbt-spark's dateadd goes through unix seconds and to_timestamp, which moves hours on a
+    Spark session whose time zone is not the JVM's; Spark's own timestampadd does not.
+-#}
+{% macro spark__dateadd(datepart, interval, from_date_or_timestamp) -%}
+    timestampadd({{ datepart }}, {{ interval }}, {{ from_date_or_timestamp }})
 {%- endmacro %}

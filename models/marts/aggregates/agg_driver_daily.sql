@@ -20,14 +20,14 @@ trip_days as (
         count(*) as trips,
         count(case when trips.is_completed then 1 end) as completed_trips,
         -- Online from the first request to the last dropoff of the day (a proxy).
-        {{ dbt.datediff(
+        cast({{ dbt.datediff(
             'min(trips.requested_at)',
             'max(coalesce(trips.dropoff_at, trips.requested_at))',
             'second'
-        ) }} / 3600.0 as online_hours,
+        ) }} as double) / 3600 as online_hours,
         sum(case when trips.is_completed then trips.duration_min else 0 end) / 60.0
             as driving_hours,
-        sum(trips.total_fare) as earnings,
+        cast(sum(trips.total_fare) as decimal(38, 2)) as earnings,
         avg(trips.rating) as avg_rating
     from trips
     inner join drivers on trips.driver_key = drivers.driver_key

@@ -33,8 +33,10 @@ spine as (
     select
         vehicles.vehicle_id,
         days.date_day,
-        row_number() over (partition by vehicles.vehicle_id order by days.date_day)
-            as day_number
+        cast(
+            row_number() over (partition by vehicles.vehicle_id order by days.date_day)
+            as bigint
+        ) as day_number
     from (select distinct vehicle_id from per_day) as vehicles
     cross join days
 ),

@@ -78,7 +78,7 @@ per_hour as (
         count(case when is_no_show then 1 end) as no_shows,
         {{ percentile('wait_min', 0.5) }} as median_wait_min,
         {{ percentile('wait_min', 0.9) }} as p90_wait_min,
-        avg(surge_multiplier) as avg_surge_multiplier
+        avg(cast(surge_multiplier as double)) as avg_surge_multiplier  -- Spark: not decimal(8,6)
     from trips
     group by pickup_zone_key, {{ dbt.date_trunc('hour', 'requested_at') }}
 ),
@@ -90,7 +90,7 @@ final as (
         spine.zone_id,
         spine.hour_at,
         cast(spine.hour_at as date) as date_day,
-        extract(hour from spine.hour_at) as hour_of_day,
+        cast(extract(hour from spine.hour_at) as bigint) as hour_of_day,
         coalesce(per_hour.requests, 0) as requests,
         coalesce(per_hour.completions, 0) as completions,
         coalesce(per_hour.cancellations, 0) as cancellations,

@@ -27,10 +27,11 @@ holidays as (
 final as (
     select
         cast(spine.date_day as date) as date_day,
-        extract(year from spine.date_day) as year_number,
-        extract(quarter from spine.date_day) as quarter_number,
-        extract(month from spine.date_day) as month_number,
-        {{ day_of_week('spine.date_day') }} as day_of_week,
+        -- bigint on every engine (Spark's extract gives int, DuckDB's bigint)
+        cast(extract(year from spine.date_day) as bigint) as year_number,
+        cast(extract(quarter from spine.date_day) as bigint) as quarter_number,
+        cast(extract(month from spine.date_day) as bigint) as month_number,
+        cast({{ day_of_week('spine.date_day') }} as bigint) as day_of_week,
         {{ day_of_week('spine.date_day') }} >= 6 as is_weekend,
         holidays.holiday_name is not null as is_holiday,
         holidays.holiday_name

@@ -55,7 +55,7 @@ per_minute as (
             as harsh_brakings,
         -- Seconds of the minute in each RPM band, from the share of readings in it.
         {% for band in ['lt_1500', '1500_3000', '3000_4500', '4500_6000', 'ge_6000'] %}
-            60.0 * count(case when rpm_band = '{{ band }}' then 1 end)
+            cast(60 * count(case when rpm_band = '{{ band }}' then 1 end) as double)
             / nullif(count(rpm), 0) as seconds_rpm_{{ band }},
         {% endfor %}
         count(dtc) as dtc_count,

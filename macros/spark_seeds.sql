@@ -1,0 +1,35 @@
+{#-
+    dbt-spark's `session` connection formats seed values into the INSERT without escaping
+    quotes, so a seed value with an apostrophe ("New Year's Day") breaks the statement. This
+    is dbt-spark's `spark__load_csv_rows` with the text values escaped first.
+-#}
+{% macro spark__load_csv_rows(model, agate_table) %}
+    {%- set column_override = model['config'].get('column_types', {}) -%}
+    {%- set statements = [] -%}
+    {%- for chunk in agate_table.rows | batch(get_batch_size()) -%}
+        {%- set bindings = [] -%}
+        {%- for row in chunk -%}
+            {%- for value in row -%}
+                {%- do bindings.append(
+                    value.replace("\\", "\\\\").replace("'", "\\'") if value is string else value
+                ) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {%- set sql -%}
+            insert into {{ this.render() }} values
+            {% for row in chunk -%}
+                ({%- for col_name in agate_table.column_names -%}
+                    {%- set type = column_override.get(
+                        col_name, adapter.convert_type(agate_table, loop.index0)
+                    ) -%}
+                    cast({{ get_binding_char() }} as {{ type }})
+                    {%- if not loop.last %},{% endif -%}
+                {%- endfor -%})
+                {%- if not loop.last %},{% endif %}
+            {% endfor %}
+        {%- endset -%}
+        {%- do adapter.add_query(sql, bindings=bindings, abridge_sql_log=True) -%}
+        {%- if loop.first -%}{%- do statements.append(sql) -%}{%- endif -%}
+    {%- endfor -%}
+    {{ return(statements[0]) }}
+{% endmacro %}
