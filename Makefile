@@ -26,7 +26,7 @@ DRIFT_FLAG := $(if $(DRIFT),--drift)
 INCIDENT_FLAG := $(if $(INCIDENT),--incident)
 
 .PHONY: help install deps demo stream test lint pytest docs mlflow-ui report bench-ingest bench-stream bench-build \
-	bench-ml clean
+	bench-ml bench-engines clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -92,6 +92,9 @@ bench-build: deps ## Silver + Gold build time and memory on DuckDB at 1M and 10M
 
 bench-ml: deps ## ML training/scoring time and memory, and the whole dbt build, at 200k and 10M trips
 	$(LAKEHOUSE) bench ml --trips 200000 --trips 10000000
+
+bench-engines: deps ## Silver + Gold on DuckDB and on Spark (spark_local) at 1M trips: time, memory, ratio
+	$(LAKEHOUSE) bench engines --trips 1000000
 
 bench-stream: $(INSTALLED) ## Simulator, producer, lander and raw-consume rates on the embedded broker
 	$(LAKEHOUSE) bench stream

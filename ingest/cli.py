@@ -486,6 +486,22 @@ def bench_build_command(
         _fail(str(error))
 
 
+@bench_app.command("engines")
+def bench_engines_command(
+    trips: Annotated[
+        list[int] | None, typer.Option(help="Trip counts to measure (repeatable).")
+    ] = None,
+) -> None:
+    """Silver and Gold on DuckDB and on Spark (spark_local): time and peak memory per layer."""
+    from ingest.bench_engines import run_engines_benchmark
+    from ingest.telemetry.broker import BrokerError
+
+    try:
+        run_engines_benchmark(load_settings(), trips or [1_000_000], console)
+    except BrokerError as error:
+        _fail(str(error))
+
+
 @bench_app.command("ml")
 def bench_ml_command(
     trips: Annotated[
