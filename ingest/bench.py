@@ -96,9 +96,15 @@ def run_ingest_benchmark(settings: Settings, trip_counts: list[int], console: Co
             f"{r['ratio']:.0%}",
         )
     console.print(table)
-    report = settings.reports_dir / "bench_ingest.json"
+    write_report(settings, "ingest", results, console)
+
+
+def write_report(settings: Settings, name: str, results: list[dict], console: Console) -> None:
+    """Write a benchmark's results, with the machine, to reports/bench_<name>.json."""
+    report = settings.reports_dir / f"bench_{name}.json"
     report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(json.dumps({"machine": machine, "results": results}, indent=2) + "\n")
+    document = {"machine": machine_description(), "results": results}
+    report.write_text(json.dumps(document, indent=2) + "\n")
     console.print(f"Written to {report}")
 
 
@@ -132,3 +138,26 @@ def measure(
         raise RuntimeError(f"{' '.join(command)} failed with exit code {process.returncode}")
     step = Step(seconds=round(seconds, 2), peak_rss_mb=round(usage.ru_maxrss / 1024, 1))
     return (output, step) if capture else step
+
+
+def measure_tree(command: list[str], env: dict[str, str]) -> Step:
+    """Like `measure`, but the peak is the summed RSS of the process and all its children,
+    sampled every 0.2 s (for commands that start other processes, such as Spark's JVM)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    root, peak = psutil.Process(process.pid), 0
+    while process.poll() is None:
+        try:
+            tree = [root, *root.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.NoSuchProcess:
+            pass
+        time.sleep(0.2)
+    if process.returncode != 0:
+        raise RuntimeError(
+            f"{' '.join(command)} failed with exit code {process.returncode} "
+            f"(dbt's log: {env.get('DBT_LOG_PATH', 'logs/')})"
+        )
+    return Step(seconds=round(time.perf_counter() - started, 2), peak_rss_mb=round(peak / 2**20))

@@ -9,7 +9,6 @@ own start-up included), with the training-set size from the training tables.
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -18,11 +17,9 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
-from ingest.bench import machine_description, measure
-from ingest.bench_build import bench_environment, load_bench_data
+from ingest.bench import machine_description, measure, write_report
+from ingest.bench_build import landed_sizes
 from ingest.config import Settings
-from ingest.telemetry import broker
-from ingest.telemetry.kafka import KafkaSettings
 
 # Per use case: its training model (whose rows give the training-set size) and scoring model.
 USE_CASES = {
@@ -34,34 +31,24 @@ MONITORING = ("ml_feature_drift", "ml_prediction_drift", "ml_model_performance")
 
 
 def run_ml_benchmark(settings: Settings, trip_counts: list[int], console: Console) -> None:
-    console.print(f"Machine: {machine_description()}")
     dbt = str(Path(sys.executable).parent / "dbt")
-    console.print(broker.start(KafkaSettings.from_env(), settings.lakehouse_dir))
     results = []
-    try:
-        for trips in trip_counts:
-            work = settings.lakehouse_dir / "bench" / f"ml-{trips}"
-            env = bench_environment(work)
-            load_bench_data(trips, env, console)
-            console.print("  dbt build (Silver, Gold, ML, tests) ...")
-            build = measure([dbt, "build"], env)
-            env["MLFLOW_TRACKING_URI"] = f"sqlite:///{work / 'bench-mlflow.db'}"
-            models = {}
-            for model in [*(m for pair in USE_CASES.values() for m in pair), *MONITORING]:
-                console.print(f"  {model} alone ...")
-                models[model] = asdict(
-                    measure([dbt, "run", "--select", model, "--full-refresh"], env)
-                )
-            results.append(
-                {
-                    "trips": trips,
-                    "build": asdict(build),
-                    "models": models,
-                    "training_rows": _training_rows(work / "warehouse.duckdb"),
-                }
-            )
-    finally:
-        console.print(broker.stop(settings.lakehouse_dir))
+    for trips, work, env, _ in landed_sizes(settings, trip_counts, "ml", console):
+        console.print("  dbt build (Silver, Gold, ML, tests) ...")
+        build = measure([dbt, "build"], env)
+        env["MLFLOW_TRACKING_URI"] = f"sqlite:///{work / 'bench-mlflow.db'}"
+        models = {}
+        for model in [*(m for pair in USE_CASES.values() for m in pair), *MONITORING]:
+            console.print(f"  {model} alone ...")
+            models[model] = asdict(measure([dbt, "run", "--select", model, "--full-refresh"], env))
+        results.append(
+            {
+                "trips": trips,
+                "build": asdict(build),
+                "models": models,
+                "training_rows": _training_rows(work / "warehouse.duckdb"),
+            }
+        )
 
     for result in results:
         build = result["build"]
@@ -81,10 +68,7 @@ def run_ml_benchmark(settings: Settings, trip_counts: list[int], console: Consol
                 f"{step['peak_rss_mb']:,.0f}",
             )
         console.print(table)
-    report = settings.reports_dir / "bench_ml.json"
-    report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(json.dumps({"machine": machine_description(), "results": results}, indent=2))
-    console.print(f"Written to {report}")
+    write_report(settings, "ml", results, console)
 
 
 def _training_rows(warehouse: Path) -> dict[str, int]:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
+
+from ingest.telemetry.kafka import KafkaSettings
 
 from .conftest import REPO_ROOT
 
@@ -39,3 +42,12 @@ def environment(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     }
     env.pop("MLFLOW_TRACKING_URI", None)
     return lakehouse, env
+
+
+def own_topic(env: dict[str, str], broker: KafkaSettings) -> dict[str, str]:
+    """`env` with the broker's address and a topic and lander group of its own."""
+    return env | {
+        "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
+        "KAFKA_TOPIC_TELEMETRY": f"telemetry-{uuid.uuid4().hex[:8]}",
+        "KAFKA_GROUP_ID": f"lander-{uuid.uuid4().hex[:8]}",
+    }

@@ -13,7 +13,6 @@ import functools
 import http.server
 import json
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import pytest
 
 from ingest.telemetry.kafka import KafkaSettings
 
-from .pipeline import BIN, BUILD, INGEST, LAKEHOUSE_CLI, LAND, environment, run
+from .pipeline import BIN, BUILD, INGEST, LAKEHOUSE_CLI, LAND, environment, own_topic, run
 
 pytestmark = pytest.mark.integration
 GENERATE = [
@@ -39,11 +38,7 @@ CHROMIUM_FLAGS = [
 
 def _build(tmp_path: Path, broker: KafkaSettings, *flags: str) -> tuple[Path, dict[str, str]]:
     lakehouse, env = environment(tmp_path)
-    env |= {
-        "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
-        "KAFKA_TOPIC_TELEMETRY": f"telemetry-{uuid.uuid4().hex[:8]}",
-        "KAFKA_GROUP_ID": f"lander-{uuid.uuid4().hex[:8]}",
-    }
+    env = own_topic(env, broker)
     for command in ([*GENERATE, *flags], [*SIMULATE, *flags], LAND, INGEST, BUILD):
         run(command, env)
     return lakehouse, env

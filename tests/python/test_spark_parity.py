@@ -9,12 +9,10 @@ The ML layer is not compared: it does not run on Spark yet.
 
 from __future__ import annotations
 
-import uuid
-
 import duckdb
 import pytest
 
-from .pipeline import BIN, INGEST, LAKEHOUSE_CLI, LAND, environment, run
+from .pipeline import BIN, INGEST, LAKEHOUSE_CLI, LAND, environment, own_topic, run
 
 pytestmark = pytest.mark.integration
 SQL_LAYERS = ["--exclude", "path:models/ml", "path:tests/dbt/ml"]
@@ -37,11 +35,7 @@ def _gold_profile(con: duckdb.DuckDBPyConnection, relation: str, columns) -> tup
 
 def test_silver_and_gold_agree_on_duckdb_and_spark(tmp_path, broker_settings):
     lakehouse, env = environment(tmp_path)
-    env |= {
-        "KAFKA_BOOTSTRAP_SERVERS": broker_settings.bootstrap_servers,
-        "KAFKA_TOPIC_TELEMETRY": f"telemetry-{uuid.uuid4().hex[:8]}",
-        "KAFKA_GROUP_ID": f"lander-{uuid.uuid4().hex[:8]}",
-    }
+    env = own_topic(env, broker_settings)
     for command in (
         # Five days ending where the simulated evening ends, so trips and telemetry overlap.
         [
