@@ -132,9 +132,11 @@
 
 {% macro spark__register_bronze_sources() -%}
     {%- if execute -%}
+        {%- set disabled = 'Elementary is' if target.type == 'spark_session'
+            else 'the ML models (dbt Python models need type spark_session) and Elementary are' -%}
         {{ log(
-            "Spark: the ML models (dbt Python models) and Elementary are disabled on this "
-            ~ "target; Bronze is read from its Parquet files. See the README, Scale-out.",
+            "Spark: " ~ disabled ~ " disabled on this target; Bronze is read from its Parquet "
+            ~ "files. See the README, Scale-out.",
             info=true
         ) }}
         {%- set statements = ['create schema if not exists bronze'] -%}

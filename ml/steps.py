@@ -1,9 +1,9 @@
 """The work behind each dbt Python model in models/ml/: the models pass in their refs and their
-YAML settings (`config.meta.ml`) and get a DataFrame back.
+YAML settings (`config.meta.ml`) and get their rows back, on DuckDB or on Spark (`ml.engine`).
 
-Relations come in (DuckDB's `.df()` gives pandas); pandas DataFrames go out. The feature tables
-are aggregates (windows of driving, zone-hours), so they fit in memory whatever the number of
-trips; scoring predicts in batches of `batch_rows` to bound the model's own memory.
+The feature tables are aggregates (windows of driving, zone-hours), so training and monitoring
+read them into pandas (training at most `max_training_rows` rows); scoring predicts in batches
+of `batch_rows`, on Spark in its Python workers over the whole table.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from datetime import UTC, date, datetime
 import numpy as np
 import pandas as pd
 
-from ml import drift, metrics, splits, tracking, training
+from ml import drift, engine, metrics, splits, tracking, training
 from ml.training import UseCase
 
 CLASSIFICATION_METRICS = ("accuracy", "macro_f1")  # higher is better; errors: lower is better
+MAX_TRAINING_ROWS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -30,55 +31,50 @@ class Monitored:
     training_metrics: object
 
 
-def train(use_case: UseCase, features, settings: dict, invocation_id: str | None) -> pd.DataFrame:
+def train(use_case: UseCase, features, settings: dict, invocation_id: str | None):
     """Fit (or reuse) the model and return its test-split metrics as rows."""
-    result = training.train(use_case, features.df(), settings, invocation_id)
-    return result.metrics_frame(use_case)
+    max_rows = int(settings.get("max_training_rows", MAX_TRAINING_ROWS))
+    frame = engine.bounded_sample(features, use_case.keys, max_rows)
+    result = training.train(use_case, frame, settings, invocation_id)
+    return engine.result(result.metrics_frame(use_case), like=features)
 
 
-def feature_importance(training_metrics) -> pd.DataFrame:
+def feature_importance(training_metrics):
     """The importances logged with the run behind the current training-metrics table."""
-    run = training_metrics.df()[["model_name", "model_version", "run_id"]].iloc[0]
+    run = engine.to_pandas(training_metrics)[["model_name", "model_version", "run_id"]].iloc[0]
     frame = training.feature_importances(run["run_id"])
     for i, column in enumerate(run.index):
         frame.insert(i, column, run[column])
-    return frame
+    return engine.result(frame, like=training_metrics)
 
 
 def score(
     use_case: UseCase, features, settings: dict, session, existing, invocation_id: str | None
-) -> pd.DataFrame:
+):
     """Score every feature row not yet scored by the model version in use (`model_version`,
     latest by default). `existing` is the scores table on incremental runs: a re-run with the
     same version adds nothing, a new version adds its own rows beside the old ones."""
     pipeline, version = tracking.load_model(
         use_case.registered_model, settings.get("model_version", tracking.LATEST)
     )
-    keys = list(use_case.keys)
-    frame = features.df()
+    scored_at = datetime.now(UTC).replace(tzinfo=None)
+
+    def score_rows(frame: pd.DataFrame) -> pd.DataFrame:
+        predictions = use_case.outputs(pipeline, frame, settings)
+        out = pd.concat([frame[list(use_case.carried)].reset_index(drop=True), predictions], axis=1)
+        out["model_name"] = use_case.registered_model
+        out["model_version"] = int(version.version)
+        out["scored_at"] = scored_at
+        out["dbt_invocation_id"] = invocation_id
+        return out
+
+    template = score_rows(engine.to_pandas(features.limit(1)))
     if existing is not None:
-        scored = session.sql(
-            f"select {', '.join(keys)} from {existing} where model_version = ?",
-            params=[version.version],
-        ).df()
-        frame = frame.merge(scored, on=keys, how="left", indicator=True)
-        frame = frame[frame.pop("_merge") == "left_only"]
-        if frame.empty:
-            return session.sql(f"select * from {existing} limit 0").df()
+        features = engine.unscored(
+            features, session, str(existing), use_case.keys, int(version.version)
+        )
     batch_rows = int(settings.get("batch_rows", 100_000))
-    predictions = pd.concat(
-        [
-            use_case.outputs(pipeline, frame.iloc[start : start + batch_rows], settings)
-            for start in range(0, len(frame), batch_rows)
-        ],
-        ignore_index=True,
-    )
-    out = pd.concat([frame[list(use_case.carried)].reset_index(drop=True), predictions], axis=1)
-    out["model_name"] = use_case.registered_model
-    out["model_version"] = int(version.version)
-    out["scored_at"] = datetime.now(UTC).replace(tzinfo=None)
-    out["dbt_invocation_id"] = invocation_id
-    return out
+    return engine.map_batches(features, score_rows, batch_rows, template)
 
 
 def feature_drift(features: dict[UseCase, object], settings: dict) -> pd.DataFrame:
@@ -89,7 +85,7 @@ def feature_drift(features: dict[UseCase, object], settings: dict) -> pd.DataFra
     min_rows = int(settings.get("min_scoring_rows", 100))
     rows = []
     for use_case, table in features.items():
-        frame = table.df()
+        frame = engine.to_pandas(table)
         reference = frame[frame["split"] == splits.TRAIN]
         for day, current in frame[frame["split"] == splits.TEST].groupby("date_day"):
             if len(current) < min_rows:
@@ -112,7 +108,7 @@ def feature_drift(features: dict[UseCase, object], settings: dict) -> pd.DataFra
                         "missing_rate_shift": current_missing - reference_missing,
                     }
                 )
-    return pd.DataFrame(rows)
+    return engine.result(pd.DataFrame(rows), like=next(iter(features.values())))
 
 
 def prediction_drift(scores: dict[UseCase, object], settings: dict) -> pd.DataFrame:
@@ -126,7 +122,7 @@ def prediction_drift(scores: dict[UseCase, object], settings: dict) -> pd.DataFr
     rows = []
     for use_case, table in scores.items():
         column = use_case.prediction
-        frame = _latest_version(table.df())
+        frame = _latest_version(engine.to_pandas(table))
         if not pd.api.types.is_numeric_dtype(frame[column]):
             frame[column] = frame[column].astype("category").cat.codes
         reference = frame.loc[frame["split"] == splits.TRAIN, column]
@@ -148,7 +144,7 @@ def prediction_drift(scores: dict[UseCase, object], settings: dict) -> pd.DataFr
                 }
             )
             previous = len(current)
-    return pd.DataFrame(rows)
+    return engine.result(pd.DataFrame(rows), like=next(iter(scores.values())))
 
 
 def model_performance(monitored: list[Monitored]) -> pd.DataFrame:
@@ -158,11 +154,11 @@ def model_performance(monitored: list[Monitored]) -> pd.DataFrame:
     rows = []
     for item in monitored:
         use_case = item.use_case
-        scores = _latest_version(item.scores.df())
-        actuals = item.features.df()[[*use_case.keys, use_case.target]]
+        scores = _latest_version(engine.to_pandas(item.scores))
+        actuals = engine.to_pandas(item.features)[[*use_case.keys, use_case.target]]
         joined = scores.merge(actuals, on=list(use_case.keys)).dropna(subset=[use_case.target])
         joined = joined[joined["split"] == splits.TEST]
-        trained = item.training_metrics.df()
+        trained = engine.to_pandas(item.training_metrics)
         overall = trained[trained["class_label"].isna()]
         at_training = dict(zip(overall["metric"], overall["value"], strict=True))
         for day, current in joined.groupby("date_day"):
@@ -186,7 +182,7 @@ def model_performance(monitored: list[Monitored]) -> pd.DataFrame:
                         "degradation": degradation,
                     }
                 )
-    return pd.DataFrame(rows)
+    return engine.result(pd.DataFrame(rows), like=monitored[0].scores)
 
 
 def _measure(use_case: UseCase, rows: pd.DataFrame) -> dict[str, float]:

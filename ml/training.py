@@ -129,18 +129,25 @@ def train(
 
 
 def training_fingerprint(use_case: UseCase, train_rows: pd.DataFrame, params: dict) -> str:
-    """A digest of the training rows, the parameters and the library version. Floats are
-    rounded to 9 decimals: DuckDB's parallel aggregates may differ in the last bits between
-    runs over the same data."""
+    """A digest of the training rows, the parameters and the library version, equal for the
+    same rows read from DuckDB or from Spark (`_canonical`)."""
     columns = [*use_case.features, use_case.target, use_case.time_column]
-    rows = train_rows[columns].copy()
-    floats = rows.select_dtypes("float").columns
-    rows[floats] = rows[floats].round(9)
+    rows = pd.DataFrame({c: _canonical(train_rows[c]) for c in columns})
     rows = rows.sort_values(columns).reset_index(drop=True)
     digest = hashlib.sha256()
     digest.update(pd.util.hash_pandas_object(rows, index=False).to_numpy().tobytes())
     digest.update(json.dumps([params, columns, sklearn.__version__], sort_keys=True).encode())
     return digest.hexdigest()
+
+
+def _canonical(column: pd.Series) -> pd.Series:
+    """Numbers as floats rounded to 9 decimals (parallel aggregates differ in the last bits
+    from run to run and from engine to engine; Spark hands decimals over as objects), anything
+    else (labels, timestamps of either precision) as text."""
+    try:
+        return column.astype("float64").round(9)
+    except (TypeError, ValueError):
+        return column.astype(str)
 
 
 def feature_importances(run_id: str) -> pd.DataFrame:

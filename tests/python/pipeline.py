@@ -23,8 +23,17 @@ BUILD = [str(BIN / "dbt"), "build"]
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     result = subprocess.run(args, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    # The ends of the outputs say what failed (dbt prints its failures last); CI logs show
+    # a part of a long message only.
+    assert result.returncode == 0, (
+        f"{' '.join(args)} exited with {result.returncode}.\n"
+        f"stderr (end):\n{_tail(result.stderr)}\nstdout (end):\n{_tail(result.stdout)}"
+    )
     return result
+
+
+def _tail(text: str, lines: int = 60) -> str:
+    return "\n".join(text.splitlines()[-lines:])
 
 
 def environment(tmp_path: Path) -> tuple[Path, dict[str, str]]:

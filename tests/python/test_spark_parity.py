@@ -1,27 +1,40 @@
 """The same dbt project on DuckDB and on Apache Spark (`--target spark_local`), same Bronze.
 
-A small data set is landed once; dbt builds Silver and Gold on DuckDB and, in a local
-SparkSession, on Spark (whose tables are Parquet files under $LAKEHOUSE_DIR/spark). Every Gold
-table must have the same row count, the same sum of every numeric column (to a relative
-1e-6: the engines add doubles in other orders) and the same number of distinct keys on both.
-The ML layer is not compared: it does not run on Spark yet.
+A small data set is landed once; dbt builds everything on DuckDB and, in a local SparkSession
+(the project's `spark_session` adapter), on Spark, whose tables are Parquet files under
+$LAKEHOUSE_DIR/spark. Both builds share the MLflow registry under $LAKEHOUSE_DIR.
+
+- Every Gold table and every ML feature table has the same row count, the same sum of every
+  numeric column (to a relative 1e-9: the engines add doubles in other orders) and the same
+  number of distinct keys on both engines.
+- Training on Spark finds the versions DuckDB registered: the training rows are the same, so
+  their fingerprint is (ml.training), and no model is trained twice.
+- With those fixed models, every score agrees row by row.
 """
 
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
 import pytest
+
+from ml.driving_style import USE_CASE as DRIVING_STYLE
+from ml.forecasting import DEMAND, SURGE
 
 from .pipeline import BIN, INGEST, LAKEHOUSE_CLI, LAND, environment, own_topic, run
 
 pytestmark = pytest.mark.integration
-SQL_LAYERS = ["--exclude", "path:models/ml", "path:tests/dbt/ml"]
-
 
 NUMERIC = {"BIGINT", "INTEGER", "DOUBLE", "DECIMAL", "HUGEINT", "FLOAT", "SMALLINT"}
+COMPARED_SCHEMAS = {"gold": 13, "ml": 3}  # ml: the feature tables (`ml_%_features`)
+SCORES = {
+    DRIVING_STYLE: ("ml_driving_style_training", "ml_driving_style_scores"),
+    DEMAND: ("ml_demand_training", "ml_demand_forecasts"),
+    SURGE: ("ml_surge_training", "ml_surge_predictions"),
+}
 
 
-def _gold_profile(con: duckdb.DuckDBPyConnection, relation: str, columns) -> tuple:
+def _profile(con: duckdb.DuckDBPyConnection, relation: str, columns) -> tuple:
     """Row count, the sum of every numeric column, and distinct values of every key."""
     numeric = [c for c, kind in columns if kind.split("(")[0] in NUMERIC]
     keys = [c for c, _ in columns if c.endswith(("_id", "_key"))]
@@ -33,49 +46,75 @@ def _gold_profile(con: duckdb.DuckDBPyConnection, relation: str, columns) -> tup
     return con.execute(f"select {', '.join(aggregates)} from {relation}").fetchone()
 
 
-def test_silver_and_gold_agree_on_duckdb_and_spark(tmp_path, broker_settings):
+def _tables(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
+    pattern = "ml_%_features" if schema == "ml" else "%"
+    return [
+        t for (t,) in con.execute(
+            "select table_name from information_schema.tables"
+            " where table_schema = ? and table_name like ?",
+            [schema, pattern],
+        ).fetchall()
+    ]  # fmt: skip
+
+
+def test_everything_agrees_on_duckdb_and_spark(tmp_path, broker_settings):
     lakehouse, env = environment(tmp_path)
     env = own_topic(env, broker_settings)
     for command in (
-        # Five days ending where the simulated evening ends, so trips and telemetry overlap.
+        # Ten days (the demand features look a week back) ending where the simulated hour
+        # ends, so trips and telemetry overlap.
         [
-            *(LAKEHOUSE_CLI, "generate", "mobility", "--trips", "8000", "--days", "5"),
-            *("--zones", "6", "--start-date", "2026-01-28"),
+            *(LAKEHOUSE_CLI, "generate", "mobility", "--trips", "10000", "--days", "10"),
+            *("--zones", "6", "--start-date", "2026-01-23"),
         ],
-        [LAKEHOUSE_CLI, "simulate", "--vehicles", "4", "--minutes", "240"],
+        [LAKEHOUSE_CLI, "simulate", "--vehicles", "20", "--minutes", "60"],
         LAND,
         INGEST,
     ):
         run(command, env)
     dbt = str(BIN / "dbt")
-    run([dbt, "build", *SQL_LAYERS], env | {"DBT_TARGET_PATH": str(tmp_path / "duckdb")})
+    run([dbt, "build"], env | {"DBT_TARGET_PATH": str(tmp_path / "duckdb")})
     spark = run(
         [dbt, "build", "--target", "spark_local"],
         env | {"DBT_TARGET_PATH": str(tmp_path / "spark")},
     )
-    assert "the ML models (dbt Python models) and Elementary are disabled" in spark.stdout
+    assert "Spark: Elementary is disabled on this target" in spark.stdout
 
-    spark_gold = lakehouse / "spark" / "warehouse" / "gold.db"
+    on_spark = lakehouse / "spark" / "warehouse"
     with duckdb.connect(str(lakehouse / "warehouse.duckdb"), read_only=True) as con:
-        tables = [
-            t for (t,) in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'gold'"
-            ).fetchall()
-        ]  # fmt: skip
-        assert len(tables) == 13
-        for table in tables:
-            columns = con.execute(
-                "select column_name, data_type from information_schema.columns"
-                " where table_schema = 'gold' and table_name = ? order by ordinal_position",
-                [table],
-            ).fetchall()
-            on_duckdb = _gold_profile(con, f"gold.{table}", columns)
-            on_spark = _gold_profile(
-                con, f"read_parquet('{spark_gold / table}/*.parquet')", columns
+
+        def spark_table(schema: str, table: str) -> str:
+            return f"read_parquet('{on_spark / f'{schema}.db' / table}/*.parquet')"
+
+        for schema, count in COMPARED_SCHEMAS.items():
+            tables = _tables(con, schema)
+            assert len(tables) == count, tables
+            for table in tables:
+                columns = con.execute(
+                    "select column_name, data_type from information_schema.columns"
+                    " where table_schema = ? and table_name = ? order by ordinal_position",
+                    [schema, table],
+                ).fetchall()
+                duck = _profile(con, f"{schema}.{table}", columns)
+                theirs = _profile(con, spark_table(schema, table), columns)
+                assert duck[0] > 0, table
+                for mine, expected in zip(theirs, duck, strict=True):  # null: no values
+                    approx = expected if expected is None else pytest.approx(expected, rel=1e-9)
+                    assert mine == approx, table
+
+        for use_case, (training, scores) in SCORES.items():
+            versions = [
+                con.execute(f"select distinct model_version from {relation}").fetchall()
+                for relation in (f"ml.{training}", spark_table("ml", training))
+            ]
+            assert versions[0] == versions[1] == [(1,)], use_case.name
+            keys = [*use_case.keys, "model_version"]
+            duck, theirs = (
+                con.execute(f"select * from {relation} order by all").df().set_index(keys)
+                for relation in (f"ml.{scores}", spark_table("ml", scores))
             )
-            assert on_duckdb[0] > 0, table
-            assert len(on_spark) == len(on_duckdb)
-            for mine, theirs in zip(on_spark, on_duckdb, strict=True):  # null: no values
-                assert mine == (theirs if theirs is None else pytest.approx(theirs, rel=1e-9)), (
-                    table
-                )
+            assert len(duck) > 0
+            predicted = [c for c in duck.columns if c.startswith(("predicted", "probability"))]
+            pd.testing.assert_frame_equal(
+                theirs[predicted].sort_index(), duck[predicted].sort_index(), rtol=1e-9
+            )

@@ -25,12 +25,16 @@ history as (
         requests as requests_lag_1h,
         lag(requests, 23) over zone_hours as requests_lag_24h,
         lag(requests, 167) over zone_hours as requests_lag_168h,
-        avg(requests) over (zone_hours rows between 23 preceding and current row)
-            as requests_mean_24h,
-        avg(requests) over (zone_hours rows between 167 preceding and current row)
-            as requests_mean_168h,
+        avg(requests) over (
+            partition by zone_key order by hour_at rows between 23 preceding and current row
+        ) as requests_mean_24h,
+        avg(requests) over (
+            partition by zone_key order by hour_at rows between 167 preceding and current row
+        ) as requests_mean_168h,
         lead(requests, 1) over zone_hours as requests,
-        count(*) over (zone_hours rows between 167 preceding and current row) as history_hours
+        count(*) over (
+            partition by zone_key order by hour_at rows between 167 preceding and current row
+        ) as history_hours
     from demand
     window zone_hours as (partition by zone_key order by hour_at)
 ),

@@ -23,7 +23,8 @@ windows as (
         max(vehicle_id) as vehicle_id,
         max(driver_id) as driver_id,
         count(*) as readings,
-        {{ minutes_between('min(event_at)', 'max(event_at)') }} + 1 / 60.0 as minutes_observed,
+        -- Literals with a decimal point are decimals on Spark: `e0` and casts keep doubles.
+        {{ minutes_between('min(event_at)', 'max(event_at)') }} + 1 / 60e0 as minutes_observed,
         avg(speed_kmh) as avg_speed_kmh,
         stddev_samp(speed_kmh) as std_speed_kmh,
         {{ percentile('speed_kmh', 0.9) }} as p90_speed_kmh,
@@ -37,7 +38,7 @@ windows as (
         {{ percentile('throttle_pct', 0.9) }} as p90_throttle_pct,
         avg(brake_pct) as avg_brake_pct,
         {{ percentile('brake_pct', 0.9) }} as p90_brake_pct,
-        avg(case when brake_pct > 0 then 1.0 else 0.0 end) as braking_share,
+        avg(cast(brake_pct > 0 as double)) as braking_share,
         stddev_samp(acceleration_ms2) as std_acceleration_ms2,
         count(case when acceleration_ms2 >= {{ var('harsh_acceleration_ms2') }} then 1 end)
             as harsh_accelerations,
@@ -45,7 +46,7 @@ windows as (
             as harsh_brakings,
         -- The events carry no speed limit: the share of readings above the fastest urban
         -- limit stands in for time over the limit.
-        avg(case when speed_kmh > {{ var('ml_speeding_kmh') }} then 1.0 else 0.0 end)
+        avg(cast(speed_kmh > {{ var('ml_speeding_kmh') }} as double))
             as speeding_share,
         avg(throttle_pct / 100.0 * rpm) as power_factor,
         -- Seconds from the window start keep the slope's sums small (numerically stable).
