@@ -63,8 +63,8 @@ stream: $(INSTALLED) ## Start the embedded broker, stream a simulation, land it,
 LINT_DIR := $(CURDIR)/target/lint-lakehouse
 
 lint: $(INSTALLED) deps ## sqlfluff on the models (compiled against empty Bronze tables), ruff on the Python
-	$(BIN)/ruff check ingest ml tests
-	$(BIN)/ruff format --check ingest ml tests
+	$(BIN)/ruff check ingest ml dbt tests
+	$(BIN)/ruff format --check ingest ml dbt tests
 	@LAKEHOUSE_DIR=$(LINT_DIR) $(LAKEHOUSE) init >/dev/null
 	LAKEHOUSE_DIR=$(LINT_DIR) $(BIN)/sqlfluff lint models tests/dbt macros
 
@@ -93,7 +93,7 @@ bench-build: deps ## Silver + Gold build time and memory on DuckDB at 1M and 10M
 bench-ml: deps ## ML training/scoring time and memory, and the whole dbt build, at 200k and 10M trips
 	$(LAKEHOUSE) bench ml --trips 200000 --trips 10000000
 
-bench-engines: deps ## Silver + Gold on DuckDB and on Spark (spark_local) at 1M trips: time, memory, ratio
+bench-engines: deps ## Silver + Gold + ML on DuckDB and on Spark (spark_local) at 1M trips: time, memory, ratio
 	$(LAKEHOUSE) bench engines --trips 1000000
 
 bench-stream: $(INSTALLED) ## Simulator, producer, lander and raw-consume rates on the embedded broker

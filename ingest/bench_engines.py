@@ -1,10 +1,11 @@
-"""`lakehouse bench engines`: the same Silver and Gold on DuckDB and on Spark (`spark_local`).
+"""`lakehouse bench engines`: the same Silver, Gold and ML on DuckDB and on Spark (`spark_local`).
 
 For each size the data are generated and landed once (as `bench build` does); then, per engine,
-`dbt seed` and `dbt run` of Silver and of Gold each run in their own process, timed, with the
-peak resident memory of the whole process tree sampled (Spark's JVM is a child of dbt). The
-ML layer is not compared: it does not run on Spark yet. Elementary's uploads are switched off
-on both engines so that they time the models alone.
+`dbt seed` and `dbt run` of Silver, of Gold and of the ML layer each run in their own process,
+timed, with the peak resident memory of the whole process tree sampled (Spark's JVM is a child
+of dbt). Each engine has an MLflow registry of its own, so each trains its models (with one
+registry, the second engine would find the first one's versions and only score). Elementary's
+uploads are switched off on both engines so that they time the models alone.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ingest.bench_build import landed_sizes
 from ingest.config import Settings
 
 ENGINES = {"duckdb": [], "spark": ["--target", "spark_local"]}
-LAYERS = {"silver": ["staging", "intermediate"], "gold": ["marts"]}
+LAYERS = {"silver": ["staging", "intermediate"], "gold": ["marts"], "ml": ["path:models/ml"]}
 NO_UPLOADS = json.dumps(
     {
         "disable_run_results": True,
@@ -38,7 +39,10 @@ def run_engines_benchmark(settings: Settings, trip_counts: list[int], console: C
     for trips, work, env, _ in landed_sizes(settings, trip_counts, "engines", console):
         result = {"trips": trips}
         for engine, target in ENGINES.items():
-            run_env = env | {"DBT_TARGET_PATH": str(work / f"target-{engine}")}
+            run_env = env | {
+                "DBT_TARGET_PATH": str(work / f"target-{engine}"),
+                "MLFLOW_TRACKING_URI": f"sqlite:///{work / f'mlflow-{engine}.db'}",
+            }
             measure_tree([dbt, "seed", *target], run_env)
             for layer, selection in LAYERS.items():
                 console.print(f"  {engine}: dbt run {layer} ...")

@@ -492,7 +492,7 @@ def bench_engines_command(
         list[int] | None, typer.Option(help="Trip counts to measure (repeatable).")
     ] = None,
 ) -> None:
-    """Silver and Gold on DuckDB and on Spark (spark_local): time and peak memory per layer."""
+    """Silver, Gold and ML on DuckDB and on Spark (spark_local): time and peak memory per layer."""
     from ingest.bench_engines import run_engines_benchmark
     from ingest.telemetry.broker import BrokerError
 

@@ -91,14 +91,16 @@ def test_pipeline_end_to_end_and_idempotent(tmp_path, kafka):
         *(LAKEHOUSE_CLI, "generate", "mobility", "--trips", "40000", "--days", "10"),
         *("--zones", "10"),
     ]
-    simulate = [LAKEHOUSE_CLI, "simulate", "--vehicles", "50", "--minutes", "6"]
+    # Twelve minutes: with six, the driving-style model's test split is so small that its
+    # macro F1 (gated at 0.85) moved between 0.86 and 0.89 with the half of the events landed.
+    simulate = [LAKEHOUSE_CLI, "simulate", "--vehicles", "50", "--minutes", "12"]
     land, ingest, build = LAND, INGEST, BUILD
 
     # First delivery: the last day's trips and half of the telemetry are held back.
     run(generate, env)
     last_day = sorted((lakehouse / "landing" / "trips").glob("*.csv"))[-1]
     held = last_day.rename(last_day.with_suffix(".held"))
-    for command in (simulate, [*land[:2], "--max-events", "9000"], ingest, build):
+    for command in (simulate, [*land[:2], "--max-events", "18000"], ingest, build):
         run(command, env)
     # Then the rest arrives late (with corrections of the previous day's trips): the
     # incremental facts absorb it.
@@ -121,7 +123,7 @@ def test_pipeline_end_to_end_and_idempotent(tmp_path, kafka):
     assert first["silver"] + first["rejected"] + first["superseded"] == bronze_rows
     events = delta.open_dataset(lakehouse / "bronze" / EVENTS_TABLE).to_table(["event_id"])
     distinct_events = len(set(events["event_id"].to_pylist()))
-    assert first["telemetry"] + first["telemetry_rejected"] == distinct_events == 50 * 360
+    assert first["telemetry"] + first["telemetry_rejected"] == distinct_events == 50 * 720
     assert first["trips_without_profile"] == 0
 
     # Silver and the facts built in two increments equal a full rebuild from the same Bronze.

@@ -66,3 +66,22 @@ def test_the_same_training_data_reuses_the_registered_version(mlflow_store):
     assert again.reused and again.version == first.version and again.metrics == first.metrics
     changed = training.train(driving_style.USE_CASE, _windows(seed=4), SETTINGS)
     assert not changed.reused and int(changed.version) == int(first.version) + 1
+
+
+def test_the_fingerprint_is_the_same_however_an_engine_hands_the_rows_over():
+    """DuckDB and Spark give pandas the same rows with other dtypes (timestamp units, decimals
+    as objects, narrower integers) and last-bit differences in aggregates."""
+    from decimal import Decimal
+
+    duckdb_like = _windows()
+    spark_like = duckdb_like.iloc[::-1].copy()  # another row order
+    spark_like["window_start_at"] = spark_like["window_start_at"].astype("datetime64[ns]")
+    first = driving_style.FEATURES[0]
+    spark_like[first] = [Decimal(repr(v)) for v in spark_like[first]]
+    spark_like[driving_style.FEATURES[1]] *= 1 + 1e-15
+    fingerprint = training.training_fingerprint
+    params = SETTINGS["params"]
+    same = fingerprint(driving_style.USE_CASE, spark_like, params)
+    assert same == fingerprint(driving_style.USE_CASE, duckdb_like, params)
+    spark_like[driving_style.FEATURES[2]] += 1e-6
+    assert fingerprint(driving_style.USE_CASE, spark_like, params) != same
