@@ -86,18 +86,23 @@ def run_build_benchmark(settings: Settings, trip_counts: list[int], console: Con
 
 
 def landed_sizes(
-    settings: Settings, trip_counts: list[int], name: str, console: Console
+    settings: Settings,
+    trip_counts: list[int],
+    name: str,
+    console: Console,
+    bronze_format: str = "delta",
 ) -> Iterator[tuple[int, Path, dict[str, str], int]]:
-    """For each size, a fresh lakehouse under $LAKEHOUSE_DIR/bench with the data landed:
-    yields (trips, its directory, the environment for commands, simulated minutes) and
-    removes the directory once the caller is done with it. The embedded broker runs meanwhile.
+    """For each size, a fresh lakehouse under $LAKEHOUSE_DIR/bench with the data landed in
+    Bronze of `bronze_format`: yields (trips, its directory, the environment for commands,
+    simulated minutes) and removes the directory once the caller is done with it. The embedded
+    broker runs meanwhile.
     """
     console.print(f"Machine: {machine_description()}")
     console.print(broker.start(KafkaSettings.from_env(), settings.lakehouse_dir))
     try:
         for trips in trip_counts:
             work = settings.lakehouse_dir / "bench" / f"{name}-{trips}"
-            env = bench_environment(work)
+            env = bench_environment(work) | {"BRONZE_FORMAT": bronze_format}
             minutes = load_bench_data(trips, env, console)
             yield trips, work, env, minutes
             shutil.rmtree(work)

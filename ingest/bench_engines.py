@@ -1,6 +1,7 @@
 """`lakehouse bench engines`: the same Silver, Gold and ML on DuckDB and on Spark (`spark_local`).
 
-For each size the data are generated and landed once (as `bench build` does); then, per engine,
+For each size the data are generated and landed once (as `bench build` does, but as plain
+Parquet Bronze, which both engines read: this Spark has no Delta reader); then, per engine,
 `dbt seed` and `dbt run` of Silver, of Gold and of the ML layer each run in their own process,
 timed, with the peak resident memory of the whole process tree sampled (Spark's JVM is a child
 of dbt). Each engine has an MLflow registry of its own, so each trains its models (with one
@@ -36,7 +37,7 @@ NO_UPLOADS = json.dumps(
 def run_engines_benchmark(settings: Settings, trip_counts: list[int], console: Console) -> None:
     dbt = str(Path(sys.executable).parent / "dbt")
     results = []
-    for trips, work, env, _ in landed_sizes(settings, trip_counts, "engines", console):
+    for trips, work, env, _ in landed_sizes(settings, trip_counts, "engines", console, "parquet"):
         result = {"trips": trips}
         for engine, target in ENGINES.items():
             run_env = env | {

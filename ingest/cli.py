@@ -35,6 +35,17 @@ def _fail(message: str) -> None:
     raise typer.Exit(1)
 
 
+def _ensure_bronze_tables(settings) -> list[str]:
+    """The Bronze tables, created in BRONZE_FORMAT where missing; a format error is one line."""
+    from ingest.bronze.store import BronzeFormatError
+    from ingest.bronze.tables import ensure_bronze_tables
+
+    try:
+        return ensure_bronze_tables(settings.bronze_dir)
+    except BronzeFormatError as error:
+        _fail(str(error))
+
+
 def _progress() -> Progress:
     return Progress(
         TextColumn("[bold]{task.description}"),
@@ -49,10 +60,8 @@ def _progress() -> Progress:
 @app.command("init")
 def init_command() -> None:
     """Create $LAKEHOUSE_DIR and the empty Bronze tables dbt reads (safe to repeat)."""
-    from ingest.bronze.tables import ensure_bronze_tables
-
     settings = load_settings()
-    created = ensure_bronze_tables(settings.bronze_dir)
+    created = _ensure_bronze_tables(settings)
     console.print(
         f"Bronze tables in {settings.bronze_dir}: "
         + (f"created {', '.join(created)}." if created else "all present.")
@@ -141,9 +150,9 @@ def ingest_csv_command(
         list[str] | None, typer.Option(help="Only these entities (repeatable).")
     ] = None,
 ) -> None:
-    """Land every CSV file of $LAKEHOUSE_DIR/landing/ in the Bronze Delta tables."""
+    """Land every CSV file of $LAKEHOUSE_DIR/landing/ in the Bronze tables."""
     from ingest.bronze.csv_loader import ingest_files, landing_files
-    from ingest.bronze.tables import CSV_ENTITIES, ensure_bronze_tables
+    from ingest.bronze.tables import CSV_ENTITIES
 
     settings = load_settings()
     entities = entity or list(CSV_ENTITIES)
@@ -158,7 +167,7 @@ def ingest_csv_command(
     files = landing_files(settings.landing_dir, entities)
     if not files:
         _fail(f"no CSV files under {settings.landing_dir}/<entity>/ to ingest.")
-    ensure_bronze_tables(settings.bronze_dir)
+    _ensure_bronze_tables(settings)
 
     started = time.perf_counter()
     with _progress() as progress:
@@ -359,13 +368,12 @@ def land_command(
     """Land the telemetry topic in Bronze (runs until stopped unless told otherwise)."""
     import logging
 
-    from ingest.bronze.tables import ensure_bronze_tables
     from ingest.telemetry.kafka import BrokerUnreachable, KafkaSettings
     from ingest.telemetry.lander import Lander
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     settings = load_settings()
-    ensure_bronze_tables(settings.bronze_dir)
+    _ensure_bronze_tables(settings)
     lander = Lander(KafkaSettings.from_env(), settings.lakehouse_dir, batch_size, batch_seconds)
     try:
         report = lander.run(until_idle=until_idle, max_events=max_events)

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.dataset as pads
 
-from ingest.bronze import delta
+from ingest.bronze import store
 from ingest.bronze.csv_loader import REJECTS_TABLE, data_lines
 from ingest.bronze.tables import CSV_ENTITIES
 from ingest.config import Settings
@@ -53,8 +53,8 @@ def layer_counts(settings: Settings) -> list[LayerCounts]:
                 entity,
                 len(files),
                 sum(data_lines(f) for f in files),
-                delta.count_rows(settings.bronze_dir / entity),
-                delta.count_rows(
+                store.count_rows(settings.bronze_dir / entity),
+                store.count_rows(
                     settings.bronze_dir / REJECTS_TABLE, pads.field("entity") == entity
                 ),
                 *silver.get(model, (None, None, None)),
@@ -65,8 +65,8 @@ def layer_counts(settings: Settings) -> list[LayerCounts]:
             "telemetry",
             None,
             None,
-            delta.count_rows(settings.bronze_dir / EVENTS_TABLE),
-            delta.count_rows(settings.bronze_dir / DEAD_LETTERS_TABLE),
+            store.count_rows(settings.bronze_dir / EVENTS_TABLE),
+            store.count_rows(settings.bronze_dir / DEAD_LETTERS_TABLE),
             *silver.get("telemetry__events", (None, None, None)),
         )
     )

@@ -27,7 +27,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ingest.bronze import delta, tables
+from ingest.bronze import store, tables
 from ingest.mobility.schema import OPTIONAL_COLUMNS
 
 REJECTS_TABLE = "csv_rejects"
@@ -84,10 +84,10 @@ def ingest_files(
     """Load each `(entity, path)` into Bronze; a refused file does not stop the others.
 
     Files are parsed and written as Parquet by worker threads; each is then committed to its
-    Delta table by this thread, one commit per file, in the order given.
+    Bronze table by this thread, one commit per file, in the order given.
     """
     bronze_dir = lakehouse_dir / "bronze"
-    committed = {entity: delta.committed_batches(bronze_dir / entity) for entity, _ in files}
+    committed = {entity: store.committed_batches(bronze_dir / entity) for entity, _ in files}
     results: list[FileResult] = []
 
     def finish(prepared: Future[_PreparedBatch]) -> None:
@@ -152,8 +152,8 @@ def _commit(batch: _PreparedBatch, bronze_dir: Path, committed: set[str]) -> Fil
     # The rejects replace any left by an interrupted attempt; the data commit comes last,
     # because it is what marks the file as done.
     if batch.rejects.num_rows:
-        delta.replace_batch(bronze_dir / REJECTS_TABLE, batch.rejects, result.batch_id)
-    delta.commit_file(
+        store.replace_batch(bronze_dir / REJECTS_TABLE, batch.rejects, result.batch_id)
+    store.commit_file(
         bronze_dir / result.entity,
         batch.parquet,
         batch.schema,
@@ -245,9 +245,10 @@ def _parse_to_parquet(
         lines = np.searchsorted(newlines, good_starts) + 1
         con.register("lines", pa.table({"_source_line": pa.array(lines, pa.int64())}))
 
-        partition = table_dir / f"{delta.PARTITION_COLUMN}={ingested_at.date().isoformat()}"
+        partition = table_dir / f"{store.PARTITION_COLUMN}={ingested_at.date().isoformat()}"
         partition.mkdir(parents=True, exist_ok=True)
-        parquet = partition / f"part-{base.batch_id}-{uuid.uuid4().hex[:12]}.parquet"
+        # Hidden until committed: readers skip names that start with a dot.
+        parquet = partition / f".part-{base.batch_id}-{uuid.uuid4().hex[:12]}.parquet"
         hashed = ", ".join(f"coalesce({_identifier(name)}, chr(0))" for name in header)
         con.execute(
             f"""
@@ -288,7 +289,7 @@ def _parse_to_parquet(
             "_ingested_at": pa.array([ingested_at] * count, pa.timestamp("us", tz="UTC")),
             "_source_file": pa.array([source_file] * count, pa.string()),
             "_batch_id": pa.array([base.batch_id] * count, pa.string()),
-            delta.PARTITION_COLUMN: pa.array([ingested_at.date()] * count, pa.date32()),
+            store.PARTITION_COLUMN: pa.array([ingested_at.date()] * count, pa.date32()),
         }
     )
     result = replace(base, status="loaded", rows=row_count, rejects=count)

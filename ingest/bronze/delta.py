@@ -9,6 +9,7 @@ it is retried.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pyarrow as pa
@@ -46,11 +47,9 @@ def create_empty(path: Path, schema: pa.Schema) -> bool:
     return True
 
 
-def committed_batches(path: Path) -> set[str]:
-    """Batch ids of every commit in the table's history."""
-    if not table_exists(path):
-        return set()
-    return {c[BATCH_ID_KEY] for c in DeltaTable(str(path)).history() if BATCH_ID_KEY in c}
+def commits(path: Path) -> list[dict]:
+    """Every commit's information (custom metadata included), newest first."""
+    return DeltaTable(str(path)).history()
 
 
 def commit_file(
@@ -62,10 +61,14 @@ def commit_file(
     batch_id: str,
     metadata: dict[str, str],
 ) -> None:
-    """Append a Parquet file already written under `path/_ingest_date=<date>/` in one commit.
+    """Append a hidden Parquet file already written under `path/_ingest_date=<date>/` in one
+    commit (it is renamed to its visible name first; until the commit, readers ignore it).
 
     The table is created on the first commit; columns the file adds are added to the table.
     """
+    visible = file.with_name(file.name.removeprefix("."))
+    os.replace(file, visible)
+    file = visible
     add = AddAction(
         path=file.relative_to(path).as_posix(),
         size=file.stat().st_size,
@@ -123,9 +126,3 @@ def replace_batch(path: Path, data: pa.Table, batch_id: str) -> None:
         predicate=f"_batch_id = '{batch_id}'",
         commit_properties=CommitProperties(custom_metadata={BATCH_ID_KEY: batch_id}),
     )
-
-
-def count_rows(path: Path, filter_expression: pads.Expression | None = None) -> int:
-    if not table_exists(path):
-        return 0
-    return open_dataset(path).count_rows(filter=filter_expression)

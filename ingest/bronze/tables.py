@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ingest.bronze import delta
+from ingest.bronze import store
 from ingest.mobility.schema import ENTITY_COLUMNS
 from ingest.telemetry.lander import EVENTS_SCHEMA, EVENTS_TABLE
 from ingest.telemetry.simulator import DRIVING_TRIP_COLUMNS, DRIVING_TRIPS
@@ -21,7 +21,7 @@ CSV_AUDIT_SCHEMA = pa.schema(
         ("_source_line", pa.int64()),
         ("_batch_id", pa.string()),
         ("_record_hash", pa.string()),
-        (delta.PARTITION_COLUMN, pa.date32()),
+        (store.PARTITION_COLUMN, pa.date32()),
     ]
 )
 
@@ -36,5 +36,5 @@ def ensure_bronze_tables(bronze_dir: Path) -> list[str]:
     schemas = {e: csv_table_schema(list(cols)) for e, cols in CSV_ENTITIES.items()}
     schemas[EVENTS_TABLE] = EVENTS_SCHEMA
     return [
-        name for name, schema in schemas.items() if delta.create_empty(bronze_dir / name, schema)
+        name for name, schema in schemas.items() if store.create_empty(bronze_dir / name, schema)
     ]

@@ -1,10 +1,10 @@
-"""Kafka -> Bronze: land telemetry micro-batches in Delta Lake without loss or duplication.
+"""Kafka -> Bronze: land telemetry micro-batches in Bronze without loss or duplication.
 
 Exactly-once in effect:
-- Each micro-batch becomes one Delta commit of `bronze/telemetry_events`, and that commit's
+- Each micro-batch becomes one Bronze commit of `bronze/telemetry_events`, and that commit's
   metadata records, per partition, the next offset to read (the high-water mark) and a
   fingerprint of the last message landed.
-- Kafka offsets are committed only after the Delta commit. After a crash at any point, the
+- Kafka offsets are committed only after the Bronze commit. After a crash at any point, the
   lander starts each partition at the later of the Kafka committed offset and Bronze's
   high-water mark, so a batch that reached Bronze is not read again even if its Kafka commit
   was lost, and a batch that did not reach Bronze is read again.
@@ -33,9 +33,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Message, TopicPartition
-from deltalake import DeltaTable
 
-from ingest.bronze import delta
+from ingest.bronze import store
 from ingest.telemetry.kafka import BrokerUnreachable, KafkaSettings, ensure_topic
 from ingest.telemetry.simulator import SCHEMA_VERSION
 
@@ -61,7 +60,7 @@ EVENTS_SCHEMA = pa.schema(
         ("kafka_timestamp", pa.timestamp("ms", tz="UTC")),
         ("_ingested_at", pa.timestamp("us", tz="UTC")),
         ("_batch_id", pa.string()),
-        (delta.PARTITION_COLUMN, pa.date32()),
+        (store.PARTITION_COLUMN, pa.date32()),
     ]
 )
 
@@ -88,10 +87,8 @@ class Mark:
 
 def bronze_high_water_marks(events_table: Path, topic: str) -> dict[int, Mark]:
     """Per partition, the next offset after the last one committed to Bronze."""
-    if not delta.table_exists(events_table):
-        return {}
     marks: dict[int, Mark] = {}
-    for commit in DeltaTable(str(events_table)).history():
+    for commit in store.commits(events_table):
         offsets = json.loads(commit.get(OFFSETS_KEY, "{}")).get(topic, {})
         for partition, (offset, sha) in offsets.items():
             current = marks.get(int(partition))
@@ -101,7 +98,7 @@ def bronze_high_water_marks(events_table: Path, topic: str) -> dict[int, Mark]:
 
 
 class Lander:
-    """Consume the telemetry topic and land it in Bronze, one Delta commit per micro-batch."""
+    """Consume the telemetry topic and land it in Bronze, one Bronze commit per micro-batch."""
 
     def __init__(
         self,
@@ -269,7 +266,7 @@ class Lander:
         return error is not None
 
     def _land(self, messages: list[Message], consumer: Consumer, report: LandingReport) -> None:
-        """Write one micro-batch: dead letters, then events + offsets in one Delta commit,
+        """Write one micro-batch: dead letters, then events + offsets in one Bronze commit,
         then the Kafka offset commit."""
         ingested_at = datetime.now(UTC)
         last: dict[int, Message] = {}
@@ -283,7 +280,7 @@ class Lander:
         ).hexdigest()[:32]
         events, dead = self._split(messages, ingested_at, batch_id)
         if dead.num_rows:
-            delta.append_batch(self.bronze_dir / DEAD_LETTERS_TABLE, dead, batch_id, {})
+            store.append_batch(self.bronze_dir / DEAD_LETTERS_TABLE, dead, batch_id, {})
         offsets = json.dumps(
             {
                 self.settings.topic: {
@@ -291,7 +288,7 @@ class Lander:
                 }
             }
         )
-        delta.append_batch(self.bronze_dir / EVENTS_TABLE, events, batch_id, {OFFSETS_KEY: offsets})
+        store.append_batch(self.bronze_dir / EVENTS_TABLE, events, batch_id, {OFFSETS_KEY: offsets})
         consumer.commit(
             offsets=[TopicPartition(self.settings.topic, p, o) for p, o in next_offsets.items()],
             asynchronous=False,
@@ -353,7 +350,7 @@ class Lander:
         audit = {
             "_ingested_at": pa.array([ingested_at] * n, pa.timestamp("us", tz="UTC")),
             "_batch_id": pa.array([batch_id] * n, pa.string()),
-            delta.PARTITION_COLUMN: pa.array([ingested_at.date()] * n, pa.date32()),
+            store.PARTITION_COLUMN: pa.array([ingested_at.date()] * n, pa.date32()),
         }
         events = pa.table(
             {"event_id": pa.array(event_id, pa.string()), "value": text, **meta, **audit},

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.bronze import delta
+from ingest.bronze import store
 from ingest.bronze.csv_loader import REJECTS_TABLE
 from ingest.mobility.generator import BAD_RECORD_KINDS
 from ingest.telemetry.lander import EVENTS_TABLE
@@ -116,12 +116,12 @@ def test_pipeline_end_to_end_and_idempotent(tmp_path, kafka):
     first = _silver_counts(warehouse)
     assert first["rejected"] == expected["silver_reject"]
     assert first["superseded"] == expected["duplicate"]
-    bronze_rejects = delta.count_rows(lakehouse / "bronze" / REJECTS_TABLE)
+    bronze_rejects = store.count_rows(lakehouse / "bronze" / REJECTS_TABLE)
     assert bronze_rejects == expected["bronze_reject"]
-    bronze_rows = delta.count_rows(lakehouse / "bronze" / "trips")
+    bronze_rows = store.count_rows(lakehouse / "bronze" / "trips")
     assert bronze_rows + bronze_rejects == manifest["rows"]["trips"]
     assert first["silver"] + first["rejected"] + first["superseded"] == bronze_rows
-    events = delta.open_dataset(lakehouse / "bronze" / EVENTS_TABLE).to_table(["event_id"])
+    events = store.open_dataset(lakehouse / "bronze" / EVENTS_TABLE).to_table(["event_id"])
     distinct_events = len(set(events["event_id"].to_pylist()))
     assert first["telemetry"] + first["telemetry_rejected"] == distinct_events == 50 * 720
     assert first["trips_without_profile"] == 0
@@ -138,8 +138,8 @@ def test_pipeline_end_to_end_and_idempotent(tmp_path, kafka):
     # the same topic, so Bronze holds every event twice, and Silver still holds each once.
     for command in (generate, simulate, land, ingest, build):
         run(command, env)
-    assert delta.count_rows(lakehouse / "bronze" / "trips") == bronze_rows
-    assert delta.count_rows(lakehouse / "bronze" / EVENTS_TABLE) == 2 * events.num_rows
+    assert store.count_rows(lakehouse / "bronze" / "trips") == bronze_rows
+    assert store.count_rows(lakehouse / "bronze" / EVENTS_TABLE) == 2 * events.num_rows
     assert _silver_counts(warehouse) == first
     assert _incremental_rows(warehouse) == incremental
     assert _ml_state(warehouse) == ml  # same training data: same model versions, no new scores

@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pytest
 
-from ingest.bronze import csv_loader, delta
+from ingest.bronze import csv_loader, store
 from ingest.bronze.csv_loader import REJECTS_TABLE, ingest_files, landing_files
 from ingest.bronze.tables import ensure_bronze_tables
 from ingest.mobility.generator import BAD_RECORD_KINDS, GeneratorConfig, generate_mobility
@@ -32,7 +32,7 @@ def _load(lakehouse: Path, entities=ENTITIES):
 
 
 def _bronze(lakehouse: Path, table: str):
-    return delta.open_dataset(lakehouse / "bronze" / table).to_table()
+    return store.open_dataset(lakehouse / "bronze" / table).to_table()
 
 
 def test_rows_land_as_text_with_audit_columns(landed):
@@ -84,13 +84,13 @@ def test_source_line_points_at_the_record_even_with_quoted_newlines(lakehouse_di
 
 def test_loading_the_same_file_again_adds_nothing(landed):
     _load(landed)
-    before = {t: delta.count_rows(landed / "bronze" / t) for t in [*ENTITIES, REJECTS_TABLE]}
+    before = {t: store.count_rows(landed / "bronze" / t) for t in [*ENTITIES, REJECTS_TABLE]}
     # A re-delivery under another name is recognised by its content, too.
     first = sorted((landed / "landing" / "trips").glob("*.csv"))[0]
     _write(first.with_name("redelivered.csv"), first.read_bytes())
     results = _load(landed)
     assert {r.status for r in results} == {"skipped"}
-    after = {t: delta.count_rows(landed / "bronze" / t) for t in [*ENTITIES, REJECTS_TABLE]}
+    after = {t: store.count_rows(landed / "bronze" / t) for t in [*ENTITIES, REJECTS_TABLE]}
     assert after == before
 
 
@@ -118,14 +118,14 @@ def test_file_without_an_optional_column_loads_with_it_empty_and_says_so(landed)
     assert [r.status for r in results] == ["loaded"] * len(results)
     first = next(r for r in results if r.source_file.endswith(trips.name))
     assert "has no column rating" in first.message
-    rating = delta.open_dataset(landed / "bronze" / "trips").to_table(
+    rating = store.open_dataset(landed / "bronze" / "trips").to_table(
         ["rating", "_source_file"], filter=pc.field("_source_file") == first.source_file
     )
     assert rating.num_rows > 0 and rating["rating"].null_count == rating.num_rows
 
 
 def test_a_crash_between_rejects_and_data_commit_leaves_no_duplicates(landed, monkeypatch):
-    real_commit = delta.commit_file
+    real_commit = store.commit_file
     calls = {"n": 0}
 
     def crash_on_second_commit(*args, **kwargs):
@@ -134,10 +134,10 @@ def test_a_crash_between_rejects_and_data_commit_leaves_no_duplicates(landed, mo
             raise KeyboardInterrupt("simulated crash after the file's rejects were written")
         return real_commit(*args, **kwargs)
 
-    monkeypatch.setattr(delta, "commit_file", crash_on_second_commit)
+    monkeypatch.setattr(store, "commit_file", crash_on_second_commit)
     with pytest.raises(KeyboardInterrupt):
         _load(landed, ["trips"])
-    monkeypatch.setattr(delta, "commit_file", real_commit)
+    monkeypatch.setattr(store, "commit_file", real_commit)
     results = _load(landed, ["trips"])
     assert [r.status for r in results] == ["skipped", "loaded", "loaded"]
 
@@ -145,7 +145,7 @@ def test_a_crash_between_rejects_and_data_commit_leaves_no_duplicates(landed, mo
     shutil.copytree(landed / "landing", reference / "landing")
     _load(reference, ["trips"])
     for table in ("trips", REJECTS_TABLE):
-        assert delta.count_rows(landed / "bronze" / table) == delta.count_rows(
+        assert store.count_rows(landed / "bronze" / table) == store.count_rows(
             reference / "bronze" / table
         )
 
@@ -170,7 +170,7 @@ def test_sigkill_mid_load_then_restart_neither_loses_nor_duplicates(lakehouse_di
         time.sleep(0.01)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    partial = delta.count_rows(landed / "bronze" / "trips")
+    partial = store.count_rows(landed / "bronze" / "trips")
 
     subprocess.run(
         command,
@@ -181,7 +181,7 @@ def test_sigkill_mid_load_then_restart_neither_loses_nor_duplicates(lakehouse_di
     trips = _bronze(landed, "trips")
     expected_rows = sum(
         len(p.read_bytes().splitlines()) - 1 for p in (landed / "landing" / "trips").glob("*.csv")
-    ) - delta.count_rows(landed / "bronze" / REJECTS_TABLE)
+    ) - store.count_rows(landed / "bronze" / REJECTS_TABLE)
     assert 0 < partial <= trips.num_rows == expected_rows
     per_file = trips.group_by("_source_file").aggregate([("_batch_id", "count_distinct")])
     assert set(per_file["_batch_id_count_distinct"].to_pylist()) == {1}
@@ -189,8 +189,8 @@ def test_sigkill_mid_load_then_restart_neither_loses_nor_duplicates(lakehouse_di
 
 def test_orphan_files_of_an_uncommitted_write_are_invisible(landed):
     _load(landed, ["zones"])
-    rows = delta.count_rows(landed / "bronze" / "zones")
+    rows = store.count_rows(landed / "bronze" / "zones")
     table_dir = landed / "bronze" / "zones"
     existing = next(table_dir.rglob("*.parquet"))
     (existing.parent / "part-orphan.parquet").write_bytes(existing.read_bytes())
-    assert delta.count_rows(table_dir) == rows
+    assert store.count_rows(table_dir) == rows

@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from ingest.bronze import delta
+from ingest.bronze import store
 from ingest.telemetry import lander as lander_module
 from ingest.telemetry.kafka import KafkaSettings, ensure_topic
 from ingest.telemetry.lander import DEAD_LETTERS_TABLE, EVENTS_TABLE, Lander
@@ -39,7 +39,7 @@ def _stream(kafka: KafkaSettings, vehicles: int, steps: int, seed: int = 1) -> s
 
 
 def _bronze(lakehouse: Path, table: str = EVENTS_TABLE):
-    return delta.open_dataset(lakehouse / "bronze" / table).to_table()
+    return store.open_dataset(lakehouse / "bronze" / table).to_table()
 
 
 def _assert_exactly_once(lakehouse: Path, produced_messages: int, event_ids: set[str]) -> None:
@@ -67,17 +67,17 @@ def test_a_crash_after_the_bronze_commit_does_not_land_the_batch_twice(
 ):
     """Die between the Delta commit and the Kafka offset commit, then restart."""
     ids = _stream(kafka, vehicles=30, steps=200)
-    real_append = lander_module.delta.append_batch
+    real_append = lander_module.store.append_batch
 
     def append_then_die(path, *args, **kwargs):
         real_append(path, *args, **kwargs)
         if path.name == EVENTS_TABLE:
             raise SystemExit("killed after the Delta commit, before the Kafka commit")
 
-    monkeypatch.setattr(lander_module.delta, "append_batch", append_then_die)
+    monkeypatch.setattr(lander_module.store, "append_batch", append_then_die)
     with pytest.raises(SystemExit):
         Lander(kafka, lakehouse_dir, batch_size=2_500).run(until_idle=2)
-    monkeypatch.setattr(lander_module.delta, "append_batch", real_append)
+    monkeypatch.setattr(lander_module.store, "append_batch", real_append)
     first = _bronze(lakehouse_dir).num_rows
     report = Lander(kafka, lakehouse_dir, batch_size=2_500).run(until_idle=2)
     _assert_exactly_once(lakehouse_dir, first + report.consumed, ids)

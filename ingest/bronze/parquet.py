@@ -1,0 +1,131 @@
+"""Bronze as plain Parquet files (`BRONZE_FORMAT=parquet`), for engines that read Parquet but
+not Delta Lake - open-source Spark without the Delta Lake JARs.
+
+The layout is a Delta table's without its log: `<table>/_ingest_date=<date>/part-<batch id>-
+<suffix>.parquet` (hive-partitioned; the files do not repeat the partition column), plus
+`_schema.parquet`, an empty file with the table's schema (every column any batch brought).
+A batch is one file, written under a hidden name (readers skip names starting with `.`) and
+renamed into place: the rename is the commit, atomic on a local filesystem, so a crash before
+it leaves nothing visible, and a batch is committed exactly when its file is there. Commit
+metadata (the lander's offsets) is kept in the file's footer; the CSV loader's (source file,
+rows) is in the rows' audit columns.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as pads
+import pyarrow.parquet as pq
+
+from ingest.bronze.delta import BATCH_ID_KEY, PARTITION_COLUMN
+
+SCHEMA_FILE = "_schema.parquet"
+BATCH_FILE = re.compile(r"part-([0-9a-f]+)-")
+
+
+def table_exists(path: Path) -> bool:
+    return (path / SCHEMA_FILE).is_file()
+
+
+def create_empty(path: Path, schema: pa.Schema) -> bool:
+    """Create an empty table unless one exists; True if created."""
+    if table_exists(path):
+        return False
+    _merge_schema(path, schema)
+    return True
+
+
+def open_dataset(path: Path | str) -> pads.Dataset:
+    """The table's committed files as a pyarrow dataset with the table's whole schema (a file
+    that lacks a column reads as nulls there)."""
+    path = Path(path)
+    schema = pq.read_schema(path / SCHEMA_FILE)
+    partitioning = pads.partitioning(pa.schema([schema.field(PARTITION_COLUMN)]), flavor="hive")
+    return pads.dataset(
+        [str(f) for f in _files(path)],
+        schema=schema,
+        format="parquet",
+        partitioning=partitioning,
+        partition_base_dir=str(path),
+    )
+
+
+def commits(path: Path) -> list[dict[str, str]]:
+    """The batch id and footer metadata of every committed file."""
+    found = []
+    for file in _files(path):
+        footer = pq.read_metadata(file).metadata or {}
+        found.append(
+            {k.decode(): v.decode() for k, v in footer.items() if k.startswith(b"lakehouse.")}
+            | {BATCH_ID_KEY: BATCH_FILE.match(file.name).group(1)}
+        )
+    return found
+
+
+def commit_file(
+    path: Path,
+    file: Path,
+    schema: pa.Schema,
+    partition_date: str,
+    stats: dict,
+    batch_id: str,
+    metadata: dict[str, str],
+) -> None:
+    """Commit a hidden Parquet file already written under `path/_ingest_date=<date>/` (its
+    columns join the table's schema first, so a reader never sees a column it does not know)."""
+    if BATCH_FILE.match(file.name.removeprefix(".")).group(1) != batch_id:
+        raise ValueError(f"{file.name} is not named after batch {batch_id}")
+    _merge_schema(path, schema)
+    os.replace(file, file.with_name(file.name.removeprefix(".")))
+
+
+def append_batch(path: Path, data: pa.Table, batch_id: str, metadata: dict[str, str]) -> None:
+    """Add `data` as one file of `batch_id`, with `metadata` in its footer."""
+    _publish(path, data, batch_id, metadata, uuid.uuid4().hex[:12])
+
+
+def replace_batch(path: Path, data: pa.Table, batch_id: str) -> None:
+    """Make the rows of `batch_id` equal to `data` (idempotent on retry)."""
+    _publish(path, data, batch_id, {}, "replaced")
+
+
+def _publish(
+    path: Path, data: pa.Table, batch_id: str, metadata: dict[str, str], suffix: str
+) -> None:
+    dates = pc.unique(data[PARTITION_COLUMN]).to_pylist() or [datetime.now(UTC).date()]
+    if len(dates) != 1:
+        raise ValueError(f"a Bronze batch is ingested on one date, not {dates}")
+    partition = path / f"{PARTITION_COLUMN}={dates[0].isoformat()}"
+    partition.mkdir(parents=True, exist_ok=True)
+    name = f"part-{batch_id}-{suffix}.parquet"
+    footer = {BATCH_ID_KEY: batch_id, **metadata}
+    rows = data.drop_columns([PARTITION_COLUMN]).replace_schema_metadata(footer)
+    pq.write_table(rows, partition / f".{name}")
+    _merge_schema(path, data.schema)
+    earlier = [f for f in _files(path) if f.name.startswith(f"part-{batch_id}-{suffix}")]
+    os.replace(partition / f".{name}", partition / name)
+    for file in earlier:  # the same batch replaced on another ingest date
+        if file.parent != partition:
+            file.unlink()
+
+
+def _files(path: Path) -> list[Path]:
+    return sorted(path.glob(f"{PARTITION_COLUMN}=*/part-*.parquet"))
+
+
+def _merge_schema(path: Path, schema: pa.Schema) -> None:
+    """Add `schema`'s new columns to the table's schema file (written hidden, then renamed)."""
+    current = pq.read_schema(path / SCHEMA_FILE) if table_exists(path) else pa.schema([])
+    merged = pa.schema([*current, *(f for f in schema if f.name not in current.names)])
+    if table_exists(path) and merged.names == current.names:
+        return
+    path.mkdir(parents=True, exist_ok=True)
+    pq.write_table(merged.empty_table(), path / f".{SCHEMA_FILE}")
+    os.replace(path / f".{SCHEMA_FILE}", path / SCHEMA_FILE)

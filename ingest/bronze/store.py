@@ -1,0 +1,95 @@
+"""The Bronze tables' operations, whichever format a table is in.
+
+`BRONZE_FORMAT` chooses the format new tables are written in: `delta` (Delta Lake, the default)
+or `parquet` (plain Parquet files, for engines without a Delta reader - open-source Spark
+without the Delta Lake JARs; `ingest.bronze.parquet`). Reads follow what is on disk, so a
+lakehouse stays readable whatever the setting; writing to a table of the other format is an
+error rather than a table of two formats.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import ModuleType
+
+import pyarrow as pa
+import pyarrow.dataset as pads
+
+from ingest.bronze import delta, parquet
+
+BATCH_ID_KEY = delta.BATCH_ID_KEY
+PARTITION_COLUMN = delta.PARTITION_COLUMN
+FORMATS: dict[str, ModuleType] = {"delta": delta, "parquet": parquet}
+
+
+class BronzeFormatError(ValueError):
+    pass
+
+
+def configured_format() -> str:
+    value = os.environ.get("BRONZE_FORMAT", "delta").strip().lower() or "delta"
+    if value not in FORMATS:
+        raise BronzeFormatError(f"BRONZE_FORMAT must be one of {', '.join(FORMATS)}, not {value!r}")
+    return value
+
+
+def format_of(path: Path) -> str | None:
+    """The format the table at `path` is in, or None when there is no table."""
+    return next((name for name, fmt in FORMATS.items() if fmt.table_exists(Path(path))), None)
+
+
+def table_exists(path: Path) -> bool:
+    return format_of(path) is not None
+
+
+def open_dataset(path: Path | str) -> pads.Dataset:
+    """The table's current rows as a lazy pyarrow dataset."""
+    found = format_of(Path(path))
+    if found is None:
+        raise FileNotFoundError(f"no Bronze table at {path}")
+    return FORMATS[found].open_dataset(path)
+
+
+def count_rows(path: Path, filter_expression: pads.Expression | None = None) -> int:
+    if not table_exists(path):
+        return 0
+    return open_dataset(path).count_rows(filter=filter_expression)
+
+
+def commits(path: Path) -> list[dict[str, str]]:
+    """Every commit's metadata (batch id under `BATCH_ID_KEY`)."""
+    found = format_of(path)
+    return FORMATS[found].commits(path) if found else []
+
+
+def committed_batches(path: Path) -> set[str]:
+    return {c[BATCH_ID_KEY] for c in commits(path) if BATCH_ID_KEY in c}
+
+
+def create_empty(path: Path, schema: pa.Schema) -> bool:
+    """Create an empty table in the configured format unless one exists; True if created."""
+    return _writer(path).create_empty(path, schema)
+
+
+def commit_file(path: Path, file: Path, *args, **kwargs) -> None:
+    """Commit a hidden Parquet file written under `path/_ingest_date=<date>/` (see the formats)."""
+    _writer(path).commit_file(path, file, *args, **kwargs)
+
+
+def append_batch(path: Path, data: pa.Table, batch_id: str, metadata: dict[str, str]) -> None:
+    _writer(path).append_batch(path, data, batch_id, metadata)
+
+
+def replace_batch(path: Path, data: pa.Table, batch_id: str) -> None:
+    _writer(path).replace_batch(path, data, batch_id)
+
+
+def _writer(path: Path) -> ModuleType:
+    wanted, found = configured_format(), format_of(path)
+    if found not in (None, wanted):
+        raise BronzeFormatError(
+            f"Bronze table {path} is in {found} format but BRONZE_FORMAT is {wanted}: set "
+            f"BRONZE_FORMAT={found}, or start a new lakehouse (LAKEHOUSE_DIR) for {wanted}."
+        )
+    return FORMATS[wanted]
