@@ -136,8 +136,8 @@
                 "BRONZE_FORMAT must be delta or parquet, not '" ~ bronze_format ~ "'"
             ) }}
         {%- endif -%}
-        {%- set extensions = run_query('set spark.sql.extensions').columns[1].values()[0] -%}
-        {%- if bronze_format == 'delta' and 'DeltaSparkSessionExtension' not in extensions -%}
+        {%- if bronze_format == 'delta' and 'DeltaSparkSessionExtension'
+            not in run_query('set spark.sql.extensions').columns[1].values()[0] -%}
             {{ exceptions.raise_compiler_error(
                 "Bronze is Delta Lake (BRONZE_FORMAT=delta) but this Spark has no Delta reader "
                 ~ "(spark.sql.extensions lacks io.delta.sql.DeltaSparkSessionExtension). Either "

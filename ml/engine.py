@@ -26,9 +26,10 @@ def to_pandas(relation) -> pd.DataFrame:
 def bounded_sample(relation, keys: tuple[str, ...], max_rows: int) -> pd.DataFrame:
     """The relation's rows, or a sample of `max_rows` of them chosen by a hash of `keys` when it
     has more (the same rows on every run over the same data)."""
-    if (relation.count() if is_spark(relation) else len(relation)) <= max_rows:
+    spark = is_spark(relation)
+    if (relation.count() if spark else len(relation)) <= max_rows:
         return to_pandas(relation)
-    if is_spark(relation):
+    if spark:
         from pyspark.sql import functions as F
 
         return relation.orderBy(F.xxhash64(*keys)).limit(max_rows).toPandas()

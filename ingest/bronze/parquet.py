@@ -88,32 +88,35 @@ def commit_file(
 
 def append_batch(path: Path, data: pa.Table, batch_id: str, metadata: dict[str, str]) -> None:
     """Add `data` as one file of `batch_id`, with `metadata` in its footer."""
-    _publish(path, data, batch_id, metadata, uuid.uuid4().hex[:12])
+    _publish(path, data, f"part-{batch_id}-{uuid.uuid4().hex[:12]}.parquet", metadata, batch_id)
 
 
 def replace_batch(path: Path, data: pa.Table, batch_id: str) -> None:
-    """Make the rows of `batch_id` equal to `data` (idempotent on retry)."""
-    _publish(path, data, batch_id, {}, "replaced")
+    """Make the rows of `batch_id` equal to `data` (idempotent on retry: the file has a fixed
+    name, so the rename replaces the previous attempt's)."""
+    name = f"part-{batch_id}-replaced.parquet"
+    committed = _publish(path, data, name, {}, batch_id)
+    for file in path.glob(f"{PARTITION_COLUMN}=*/{name}"):  # replaced on another ingest date
+        if file != committed:
+            file.unlink()
 
 
 def _publish(
-    path: Path, data: pa.Table, batch_id: str, metadata: dict[str, str], suffix: str
-) -> None:
+    path: Path, data: pa.Table, name: str, metadata: dict[str, str], batch_id: str
+) -> Path:
+    """Write `data` as file `name` of its ingest date's partition, hidden, then rename it into
+    place; returns the committed file."""
     dates = pc.unique(data[PARTITION_COLUMN]).to_pylist() or [datetime.now(UTC).date()]
     if len(dates) != 1:
         raise ValueError(f"a Bronze batch is ingested on one date, not {dates}")
     partition = path / f"{PARTITION_COLUMN}={dates[0].isoformat()}"
     partition.mkdir(parents=True, exist_ok=True)
-    name = f"part-{batch_id}-{suffix}.parquet"
     footer = {BATCH_ID_KEY: batch_id, **metadata}
     rows = data.drop_columns([PARTITION_COLUMN]).replace_schema_metadata(footer)
     pq.write_table(rows, partition / f".{name}")
     _merge_schema(path, data.schema)
-    earlier = [f for f in _files(path) if f.name.startswith(f"part-{batch_id}-{suffix}")]
     os.replace(partition / f".{name}", partition / name)
-    for file in earlier:  # the same batch replaced on another ingest date
-        if file.parent != partition:
-            file.unlink()
+    return partition / name
 
 
 def _files(path: Path) -> list[Path]:

@@ -72,9 +72,17 @@ def create_empty(path: Path, schema: pa.Schema) -> bool:
     return _writer(path).create_empty(path, schema)
 
 
-def commit_file(path: Path, file: Path, *args, **kwargs) -> None:
+def commit_file(
+    path: Path,
+    file: Path,
+    schema: pa.Schema,
+    partition_date: str,
+    stats: dict,
+    batch_id: str,
+    metadata: dict[str, str],
+) -> None:
     """Commit a hidden Parquet file written under `path/_ingest_date=<date>/` (see the formats)."""
-    _writer(path).commit_file(path, file, *args, **kwargs)
+    _writer(path).commit_file(path, file, schema, partition_date, stats, batch_id, metadata)
 
 
 def append_batch(path: Path, data: pa.Table, batch_id: str, metadata: dict[str, str]) -> None:
