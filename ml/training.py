@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import sklearn
 from mlflow.models import infer_signature
+from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 
 from ml import splits, tracking
@@ -129,15 +130,29 @@ def train(
 
 
 def training_fingerprint(use_case: UseCase, train_rows: pd.DataFrame, params: dict) -> str:
-    """A digest of the training rows, the parameters and the library version, equal for the
-    same rows read from DuckDB or from Spark (`_canonical`)."""
+    """A digest of the training rows, the pipeline (its steps' classes and every parameter) and
+    the library version, equal for the same rows read from DuckDB or from Spark (`_canonical`)."""
     columns = [*use_case.features, use_case.target, use_case.time_column]
     rows = pd.DataFrame({c: _canonical(train_rows[c]) for c in columns})
     rows = rows.sort_values(columns).reset_index(drop=True)
+    pipeline = _described(use_case.build(params))
     digest = hashlib.sha256()
     digest.update(pd.util.hash_pandas_object(rows, index=False).to_numpy().tobytes())
-    digest.update(json.dumps([params, columns, sklearn.__version__], sort_keys=True).encode())
+    digest.update(
+        json.dumps([pipeline, columns, sklearn.__version__], sort_keys=True, default=repr).encode()
+    )
     return digest.hexdigest()
+
+
+def _described(pipeline: Pipeline) -> dict[str, object]:
+    """Every parameter of the pipeline and of its steps, with estimators named by class."""
+    return {
+        name: f"{type(value).__module__}.{type(value).__qualname__}"
+        if isinstance(value, BaseEstimator)
+        else value
+        for name, value in pipeline.get_params(deep=True).items()
+        if name != "steps"
+    }
 
 
 def _canonical(column: pd.Series) -> pd.Series:

@@ -1,15 +1,12 @@
 -- One row per zone and forecast hour (`hour_at`): what was known an hour before it (lags and
--- rolling means of requests, the calendar, the zone), the requests that came (the target; null
--- until that hour has data) and the seasonal-naive baseline (the same hour a week earlier).
+-- rolling means of requests, the calendar), the requests that came (the target; null until that
+-- hour has data) and the seasonal-naive baseline (the same hour a week earlier). The model reads
+-- the lags relative to the zone's level, `requests_mean_168h` (ml/forecasting.py).
 -- Hours with less than a week of history are left out.
 with
 
 demand as (
     select * from {{ ref('agg_zone_hourly_demand') }}
-),
-
-zones as (
-    select * from {{ ref('dim_zone') }}
 ),
 
 days as (
@@ -62,15 +59,11 @@ final as (
         {{ day_of_week('with_cutoff.hour_at') }} as day_of_week,
         {{ day_of_week('with_cutoff.hour_at') }} >= 6 as is_weekend,
         coalesce(days.is_holiday, false) as is_holiday,
-        zones.area_km2 as zone_area_km2,
-        zones.centroid_lat as zone_centroid_lat,
-        zones.centroid_lon as zone_centroid_lon,
         with_cutoff.requests,
         with_cutoff.requests_lag_168h as baseline_requests,
         with_cutoff.split_cutoff_at,
         {{ split_label('with_cutoff.hour_at') }} as split
     from with_cutoff
-    inner join zones on with_cutoff.zone_key = zones.zone_key
     left join days on cast(with_cutoff.hour_at as date) = days.date_day
 )
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.ensemble import ExtraTreesClassifier
+from sklearn.pipeline import Pipeline
 
-from ml import driving_style, tracking, training
+from ml import driving_style, forecasting, tracking, training
 
 
 @pytest.fixture
@@ -85,3 +89,36 @@ def test_the_fingerprint_is_the_same_however_an_engine_hands_the_rows_over():
     assert same == fingerprint(driving_style.USE_CASE, duckdb_like, params)
     spark_like[driving_style.FEATURES[2]] += 1e-6
     assert fingerprint(driving_style.USE_CASE, spark_like, params) != same
+
+
+def test_the_fingerprint_changes_with_the_pipeline():
+    """Same rows, same parameters, another model in the pipeline: a new version must train."""
+    frame = _windows()
+    params = SETTINGS["params"]
+    other = dataclasses.replace(
+        driving_style.USE_CASE, build=lambda p: Pipeline([("model", ExtraTreesClassifier(**p))])
+    )
+    fingerprint = training.training_fingerprint
+    assert fingerprint(other, frame, params) != fingerprint(driving_style.USE_CASE, frame, params)
+
+
+def test_the_demand_model_round_trips_through_the_registry(mlflow_store):
+    """The demand pipeline holds the project's own LevelScaledRegressor: skops must be told to
+    trust it, and the loaded model must forecast what the trained one did."""
+    rng = np.random.default_rng(5)
+    hours = pd.date_range("2026-01-05", periods=24 * 21, freq="h")
+    frame = pd.DataFrame({"hour_at": np.tile(hours, 3)})
+    level = np.repeat([5.0, 50.0, 500.0], len(hours))
+    for feature in forecasting.DEMAND_FEATURES:
+        frame[feature] = level * rng.uniform(0.5, 1.5, len(frame))
+    frame["requests"] = rng.poisson(frame["requests_lag_168h"])
+    frame["baseline_requests"] = frame["requests_lag_168h"]
+    frame["split"] = np.where(frame["hour_at"] < hours[24 * 14], "train", "test")
+    result = training.train(forecasting.DEMAND, frame, {"params": {"max_iter": 20}})
+    model, _ = tracking.load_model("mobility_demand_forecasting")
+    features = training.feature_matrix(frame, forecasting.DEMAND_FEATURES)
+    train = frame["split"] == "train"
+    expected = forecasting.build_demand({"max_iter": 20})
+    expected.fit(features[train], frame.loc[train, "requests"])
+    assert result.version == 1
+    assert (model.predict(features) == expected.predict(features)).all()
