@@ -109,7 +109,7 @@
     iteration"). On Spark each source becomes a view in the `bronze` schema over its table
     (`meta.bronze_table_path`) in the format Bronze is written in (`BRONZE_FORMAT`): `delta`
     needs the Delta Lake JARs and session extension; `parquet` (plain Parquet Bronze, read with
-    its partitions and merged schemas) works on any Spark (README, Scale-out).
+    its partitions, the schema from its `_common_metadata`) works on any Spark (README, Scale-out).
 -#}
 {% macro register_bronze_sources() -%}
     {{ return(adapter.dispatch('register_bronze_sources')()) }}

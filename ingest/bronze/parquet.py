@@ -3,7 +3,9 @@ not Delta Lake - open-source Spark without the Delta Lake JARs.
 
 The layout is a Delta table's without its log: `<table>/_ingest_date=<date>/part-<batch id>-
 <suffix>.parquet` (hive-partitioned; the files do not repeat the partition column), plus
-`_schema.parquet`, an empty file with the table's schema (every column any batch brought).
+`_common_metadata`, Parquet's summary file: the table's schema (every column any batch brought)
+and no rows. Spark takes a table's schema from it, so it reads a table that has no batch yet,
+and sees columns that only later batches brought.
 A batch is one file, written under a hidden name (readers skip names starting with `.`) and
 renamed into place: the rename is the commit, atomic on a local filesystem, so a crash before
 it leaves nothing visible, and a batch is committed exactly when its file is there. Commit
@@ -26,7 +28,7 @@ import pyarrow.parquet as pq
 
 from ingest.bronze.delta import BATCH_ID_KEY, PARTITION_COLUMN
 
-SCHEMA_FILE = "_schema.parquet"
+SCHEMA_FILE = "_common_metadata"
 BATCH_FILE = re.compile(r"part-([0-9a-f]+)-")
 
 
@@ -130,5 +132,5 @@ def _merge_schema(path: Path, schema: pa.Schema) -> None:
     if table_exists(path) and merged.names == current.names:
         return
     path.mkdir(parents=True, exist_ok=True)
-    pq.write_table(merged.empty_table(), path / f".{SCHEMA_FILE}")
+    pq.write_metadata(merged, path / f".{SCHEMA_FILE}")
     os.replace(path / f".{SCHEMA_FILE}", path / SCHEMA_FILE)

@@ -4,21 +4,41 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
 
-from dbt.adapters.base import PythonJobHelper
-from dbt.adapters.base.relation import AdapterTrackingRelationInfo
-from dbt.adapters.spark import SparkAdapter, SparkConnectionManager, SparkCredentials
-from dbt.adapters.spark.connections import SparkConnectionMethod
-from dbt_common.exceptions import DbtRuntimeError
-
+# pyspark 4.3 warns on import that it "does not yet fully support pandas >= 3.0.0". The pandas
+# paths the ML models take (toPandas, mapInPandas, DataFrames from Arrow) are checked row by row
+# against DuckDB by tests/python/test_spark_parity.py; the warning would only repeat that
+# caveat on every run, here and in Spark's Python workers (which inherit PYTHONWARNINGS).
+PANDAS_3_WARNING = "PySpark does not yet fully support pandas"
+warnings.filterwarnings("ignore", message=PANDAS_3_WARNING, category=FutureWarning)
+os.environ.setdefault("PYTHONWARNINGS", f"ignore:{PANDAS_3_WARNING}:FutureWarning")
 # Spark starts Python workers (pandas UDFs, mapInPandas) with `python3` from the PATH unless
 # told otherwise; they must be this interpreter, which has the project's packages.
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
+from dbt.adapters.base import PythonJobHelper  # noqa: E402 (after the filter: imports pyspark)
+from dbt.adapters.base.relation import AdapterTrackingRelationInfo  # noqa: E402
+from dbt.adapters.contracts.connection import Connection  # noqa: E402
+from dbt.adapters.spark import SparkAdapter, SparkConnectionManager, SparkCredentials  # noqa: E402
+from dbt.adapters.spark.connections import SparkConnectionMethod  # noqa: E402
+from dbt_common.exceptions import DbtRuntimeError  # noqa: E402
+
 ADAPTER_TYPE = "spark_session"
+# Spark loggers whose warnings say nothing a user can act on, shown from ERROR up:
+QUIETED_LOGGERS = (
+    # dbt-spark's cursor calls getOrCreate with the profile's settings for every statement,
+    # and each time Spark warns "Using an existing Spark session; only runtime SQL
+    # configurations will take effect": hundreds of lines a build. They did take effect: the
+    # session was created with them.
+    "org.apache.spark.sql.classic.SparkSession",
+    # Parquet Bronze's `_common_metadata` holds the partition column too, so that a table with
+    # no batch yet has it; Spark warns on every read that it is also a partition column.
+    "org.apache.spark.sql.execution.datasources.DataSource",
+)
 
 
 @dataclass
@@ -36,8 +56,29 @@ class SparkSessionCredentials(SparkCredentials):
         return ADAPTER_TYPE
 
 
+def spark_session(parameters: dict[str, Any]) -> Any:
+    """The SparkSession dbt-spark's session cursor runs SQL in: the same builder, so the
+    existing session is returned once there is one."""
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.enableHiveSupport()
+    for key, value in parameters.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
 class SparkSessionConnectionManager(SparkConnectionManager):
     TYPE = ADAPTER_TYPE
+
+    @classmethod
+    def open(cls, connection: Connection) -> Connection:
+        connection = super().open(connection)
+        jvm = spark_session(connection.credentials.server_side_parameters)._jvm
+        for logger in QUIETED_LOGGERS:
+            jvm.org.apache.logging.log4j.core.config.Configurator.setLevel(
+                logger, jvm.org.apache.logging.log4j.Level.ERROR
+            )
+        return connection
 
 
 class SessionPythonJobHelper(PythonJobHelper):
@@ -49,14 +90,8 @@ class SessionPythonJobHelper(PythonJobHelper):
         self.parameters = credentials.server_side_parameters
 
     def submit(self, compiled_code: str) -> Any:
-        from pyspark.sql import SparkSession
-
-        # The same builder dbt-spark's session cursor uses: an existing session is reused.
-        builder = SparkSession.builder.enableHiveSupport()
-        for key, value in self.parameters.items():
-            builder = builder.config(key, value)
         code = compile(compiled_code, f"<{self.model}>", "exec")
-        exec(code, {"__name__": self.model, "spark": builder.getOrCreate()})
+        exec(code, {"__name__": self.model, "spark": spark_session(self.parameters)})
 
 
 class SparkSessionAdapter(SparkAdapter):

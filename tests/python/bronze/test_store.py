@@ -97,3 +97,27 @@ def test_the_csv_loader_lands_the_same_rows_in_both_formats(landed, monkeypatch)
     assert counts["delta"] == counts["parquet"]
     assert all(counts["parquet"].values())
     assert not list(Path(landed.parent / "parquet").rglob(".part-*"))
+
+
+def test_spark_reads_a_parquet_table_with_its_whole_schema_before_and_after_batches(
+    tmp_path, monkeypatch
+):
+    """Spark takes the schema from the table's `_common_metadata`: a table with no batch yet
+    is readable (the on-run-start hook makes a view over every source), and a column only a
+    later batch brought is there without merging every file's schema."""
+    from pyspark.sql import SparkSession
+
+    monkeypatch.setenv("BRONZE_FORMAT", "parquet")
+    table = tmp_path / "events"
+    store.create_empty(table, SCHEMA)
+    spark = SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false")
+    spark = spark.getOrCreate()
+    try:
+        empty = spark.sql(f"select * from parquet.`{table}`")
+        assert empty.columns == ["event_id", store.PARTITION_COLUMN] and empty.count() == 0
+        store.append_batch(table, _rows(["a"]), "a1", {})
+        store.append_batch(table, _rows(["b"], note=["new column"]), "b2", {})
+        rows = spark.sql(f"select event_id, note from parquet.`{table}` order by event_id")
+        assert [tuple(r) for r in rows.collect()] == [("a", None), ("b", "new column")]
+    finally:
+        spark.stop()
