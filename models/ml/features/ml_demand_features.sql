@@ -36,12 +36,22 @@ history as (
     window zone_hours as (partition by zone_key order by hour_at)
 ),
 
+forecastable as (
+    select * from history
+    where history_hours = 168
+),
+
+cutoff as (
+    select {{ split_cutoff('hour_at', var('ml_test_fraction')) }} as split_cutoff_at
+    from forecastable
+),
+
 with_cutoff as (
     select
-        history.*,
-        {{ split_cutoff('history.hour_at', var('ml_test_fraction')) }} as split_cutoff_at
-    from history
-    where history.history_hours = 168
+        forecastable.*,
+        cutoff.split_cutoff_at
+    from forecastable
+    cross join cutoff
 ),
 
 final as (

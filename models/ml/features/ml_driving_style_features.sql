@@ -59,12 +59,19 @@ windows as (
     having count(*) >= {{ var('ml_min_window_readings') }}
 ),
 
+cutoff as (
+    select
+        {{ split_cutoff('window_start_at', var('ml_test_fraction'), 'minute') }}
+            as split_cutoff_at
+    from windows
+),
+
 with_cutoff as (
     select
         windows.*,
-        {{ split_cutoff('windows.window_start_at', var('ml_test_fraction'), 'minute') }}
-            as split_cutoff_at
+        cutoff.split_cutoff_at
     from windows
+    cross join cutoff
 ),
 
 final as (

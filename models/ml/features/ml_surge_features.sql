@@ -20,12 +20,22 @@ days as (
     select * from {{ ref('dim_date') }}
 ),
 
+requested as (
+    select * from demand
+    where requests > 0
+),
+
+cutoff as (
+    select {{ split_cutoff('hour_at', var('ml_test_fraction')) }} as split_cutoff_at
+    from requested
+),
+
 with_cutoff as (
     select
-        demand.*,
-        {{ split_cutoff('demand.hour_at', var('ml_test_fraction')) }} as split_cutoff_at
-    from demand
-    where demand.requests > 0
+        requested.*,
+        cutoff.split_cutoff_at
+    from requested
+    cross join cutoff
 ),
 
 final as (

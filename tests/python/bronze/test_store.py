@@ -99,6 +99,7 @@ def test_the_csv_loader_lands_the_same_rows_in_both_formats(landed, monkeypatch)
     assert not list(Path(landed.parent / "parquet").rglob(".part-*"))
 
 
+@pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
 def test_spark_reads_a_parquet_table_with_its_whole_schema_before_and_after_batches(
     tmp_path, monkeypatch
 ):
