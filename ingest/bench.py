@@ -134,8 +134,7 @@ def measure(
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed with exit code {process.returncode}")
+    _check(command, process.returncode, env)
     step = Step(seconds=round(seconds, 2), peak_rss_mb=round(usage.ru_maxrss / 1024, 1))
     return (output, step) if capture else step
 
@@ -155,9 +154,18 @@ def measure_tree(command: list[str], env: dict[str, str]) -> Step:
         except psutil.NoSuchProcess:
             pass
         time.sleep(0.2)
-    if process.returncode != 0:
-        raise RuntimeError(
-            f"{' '.join(command)} failed with exit code {process.returncode} "
-            f"(dbt's log: {env.get('DBT_LOG_PATH', 'logs/')})"
-        )
+    _check(command, process.returncode, env)
     return Step(seconds=round(time.perf_counter() - started, 2), peak_rss_mb=round(peak / 2**20))
+
+
+class StepFailed(RuntimeError):
+    """A measured command failed: nothing to measure. Its lakehouse is kept for a look."""
+
+
+def _check(command: list[str], returncode: int, env: dict[str, str]) -> None:
+    if returncode != 0:
+        raise StepFailed(
+            f"{Path(command[0]).name} {' '.join(command[1:])} failed (exit {returncode}); "
+            f"its lakehouse is kept at {env.get('LAKEHOUSE_DIR')}, dbt's log in "
+            f"{env.get('DBT_LOG_PATH', 'logs/')}"
+        )

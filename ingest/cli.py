@@ -473,9 +473,12 @@ def bench_ingest_command(
     ] = None,
 ) -> None:
     """Measure CSV -> Bronze throughput against DuckDB's raw CSV -> Parquet conversion."""
-    from ingest.bench import run_ingest_benchmark
+    from ingest.bench import StepFailed, run_ingest_benchmark
 
-    run_ingest_benchmark(load_settings(), trips or [1_000_000, 10_000_000], console)
+    try:
+        run_ingest_benchmark(load_settings(), trips or [1_000_000, 10_000_000], console)
+    except StepFailed as error:
+        _fail(str(error))
 
 
 @bench_app.command("build")
@@ -485,12 +488,13 @@ def bench_build_command(
     ] = None,
 ) -> None:
     """Measure Silver and Gold build times and memory on DuckDB (and a no-change re-run)."""
+    from ingest.bench import StepFailed
     from ingest.bench_build import run_build_benchmark
     from ingest.telemetry.broker import BrokerError
 
     try:
         run_build_benchmark(load_settings(), trips or [1_000_000, 10_000_000], console)
-    except BrokerError as error:
+    except (BrokerError, StepFailed) as error:
         _fail(str(error))
 
 
@@ -501,12 +505,13 @@ def bench_engines_command(
     ] = None,
 ) -> None:
     """Silver, Gold and ML on DuckDB and on Spark (spark_local): time and peak memory per layer."""
+    from ingest.bench import StepFailed
     from ingest.bench_engines import run_engines_benchmark
     from ingest.telemetry.broker import BrokerError
 
     try:
         run_engines_benchmark(load_settings(), trips or [1_000_000], console)
-    except BrokerError as error:
+    except (BrokerError, StepFailed) as error:
         _fail(str(error))
 
 
@@ -517,12 +522,13 @@ def bench_ml_command(
     ] = None,
 ) -> None:
     """Measure the ML models' training and scoring time and memory, and the whole dbt build."""
+    from ingest.bench import StepFailed
     from ingest.bench_ml import run_ml_benchmark
     from ingest.telemetry.broker import BrokerError
 
     try:
         run_ml_benchmark(load_settings(), trips or [200_000, 10_000_000], console)
-    except BrokerError as error:
+    except (BrokerError, StepFailed) as error:
         _fail(str(error))
 
 
@@ -532,10 +538,11 @@ def bench_stream_command(
     minutes: Annotated[float, typer.Option(help="Simulated minutes (one reading/s).")] = 50.0,
 ) -> None:
     """Measure simulator, producer, lander and raw-consume rates on the same broker."""
+    from ingest.bench import StepFailed
     from ingest.bench_stream import run_stream_benchmark
     from ingest.telemetry.broker import BrokerError
 
     try:
         run_stream_benchmark(load_settings(), vehicles, minutes, console)
-    except BrokerError as error:
+    except (BrokerError, StepFailed) as error:
         _fail(str(error))

@@ -1,7 +1,11 @@
 """Errors a user can cause end in one clear sentence and a non-zero exit, not a traceback."""
 
+import sys
+
+import pytest
 from typer.testing import CliRunner
 
+from ingest.bench import StepFailed, measure
 from ingest.cli import app
 from ingest.mobility.schema import ENTITY_COLUMNS
 
@@ -41,3 +45,10 @@ def test_generate_then_ingest_prints_the_closing_tables(lakehouse_dir):
     ingested = runner.invoke(app, ["ingest", "csv"])
     assert ingested.exit_code == 0, ingested.output
     assert "rows landed" in ingested.output and "trips" in ingested.output
+
+
+def test_a_failed_benchmark_step_says_where_to_look(lakehouse_dir):
+    """A benchmark step that fails ends the benchmark in one line pointing at its logs."""
+    env = {"LAKEHOUSE_DIR": str(lakehouse_dir), "DBT_LOG_PATH": str(lakehouse_dir / "logs")}
+    with pytest.raises(StepFailed, match=r"failed \(exit 3\).*dbt's log in .*logs"):
+        measure([sys.executable, "-c", "raise SystemExit(3)"], env)
