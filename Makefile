@@ -3,11 +3,11 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 -include .env
+# Defaults as in common/settings.py; made absolute so dbt, edr and the services agree.
 LAKEHOUSE_DIR ?= $(CURDIR)/lakehouse
 override LAKEHOUSE_DIR := $(abspath $(LAKEHOUSE_DIR))
-DBT_PACKAGES_MIRROR ?= $(HOME)/.cache/dbt-mirror
 PYTHON ?= python3
-export LAKEHOUSE_DIR DBT_PACKAGES_MIRROR
+export LAKEHOUSE_DIR
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
@@ -16,17 +16,20 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 LAKEHOUSE := $(BIN)/lakehouse
 DBT := $(BIN)/dbt
+BENCH := $(BIN)/python -m benchmarks
 DEMO_TRIPS ?= 200000
 DEMO_VEHICLES ?= 15
 DEMO_MINUTES ?= 1440
-# `make demo DRIFT=1`: the drift scenario (demand and driving behaviour shift; see README).
+# `make demo DRIFT=1`: the drift scenario (demand and driving behaviour shift; docs/ml.md).
 DRIFT_FLAG := $(if $(DRIFT),--drift)
 # `make demo INCIDENT=1`: the incident scenario (zone outage, stuck coolant sensors, a source
-# column disappearing) that the Elementary anomaly tests flag; see README.
+# column disappearing) that the Elementary anomaly tests flag; docs/observability.md.
 INCIDENT_FLAG := $(if $(INCIDENT),--incident)
+PYTHON_PATHS := common ingest ml ops benchmarks adapters tests models
+YAML_PATHS := dbt_project.yml profiles.yml packages.yml models seeds macros tests/dbt
 
-.PHONY: help install deps demo stream test lint pytest docs mlflow-ui report bench-ingest bench-stream bench-build \
-	bench-ml bench-engines clean
+.PHONY: help install deps demo stream test test-unit lint format pytest docs mlflow-ui report \
+	bench-ingest bench-stream bench-build bench-ml bench-engines clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -62,13 +65,23 @@ stream: $(INSTALLED) ## Start the embedded broker, stream a simulation, land it,
 
 LINT_DIR := $(CURDIR)/target/lint-lakehouse
 
-lint: $(INSTALLED) deps ## sqlfluff on the models (compiled against empty Bronze tables), ruff on the Python
-	$(BIN)/ruff check ingest ml dbt tests
-	$(BIN)/ruff format --check ingest ml dbt tests
+lint: $(INSTALLED) deps ## ruff, mypy and the YAML style on the code; sqlfluff on the models
+	$(BIN)/ruff check $(PYTHON_PATHS)
+	$(BIN)/ruff format --check $(PYTHON_PATHS)
+	$(BIN)/mypy
+	$(BIN)/yamlfix --check $(YAML_PATHS)
 	@LAKEHOUSE_DIR=$(LINT_DIR) $(LAKEHOUSE) init >/dev/null
 	LAKEHOUSE_DIR=$(LINT_DIR) $(BIN)/sqlfluff lint models tests/dbt macros
 
-pytest: $(INSTALLED) deps ## Unit and integration tests (the latter run dbt on a small data set)
+format: $(INSTALLED) ## Fix what the linters can: ruff (imports, format) and the YAML style
+	$(BIN)/ruff check --fix $(PYTHON_PATHS)
+	$(BIN)/ruff format $(PYTHON_PATHS)
+	$(BIN)/yamlfix $(YAML_PATHS)
+
+test-unit: $(INSTALLED) ## The fast tests: no dbt build, broker, Spark or browser (under a minute)
+	$(BIN)/pytest -m "not integration"
+
+pytest: $(INSTALLED) deps ## Every test, the integration tests included (they build small lakehouses)
 	$(BIN)/pytest
 
 test: lint pytest ## Everything CI runs
@@ -85,19 +98,19 @@ mlflow-ui: $(INSTALLED) ## Serve the MLflow UI (runs, registered models) on http
 		--default-artifact-root $(LAKEHOUSE_DIR)/mlartifacts --host 127.0.0.1 --port 5000
 
 bench-ingest: $(INSTALLED) ## CSV -> Bronze throughput vs DuckDB's raw CSV -> Parquet, 1M and 10M trips
-	$(LAKEHOUSE) bench ingest --trips 1000000 --trips 10000000
+	$(BENCH) ingest --trips 1000000 --trips 10000000
 
 bench-build: deps ## Silver + Gold build time and memory on DuckDB at 1M and 10M trips
-	$(LAKEHOUSE) bench build --trips 1000000 --trips 10000000
+	$(BENCH) build --trips 1000000 --trips 10000000
 
 bench-ml: deps ## ML training/scoring time and memory, and the whole dbt build, at 200k and 10M trips
-	$(LAKEHOUSE) bench ml --trips 200000 --trips 10000000
+	$(BENCH) ml --trips 200000 --trips 10000000
 
-bench-engines: deps ## Silver + Gold + ML on DuckDB and on Spark (spark_local) at 1M trips: time, memory, ratio
-	$(LAKEHOUSE) bench engines --trips 1000000
+bench-engines: deps ## Silver + Gold + ML on DuckDB and on Spark (spark_local) at 1M trips
+	$(BENCH) engines --trips 1000000
 
 bench-stream: $(INSTALLED) ## Simulator, producer, lander and raw-consume rates on the embedded broker
-	$(LAKEHOUSE) bench stream
+	$(BENCH) stream
 
 clean: ## Remove generated data, dbt artifacts and installed dbt packages (keeps .venv)
 	rm -rf $(LAKEHOUSE_DIR) target dbt_packages logs

@@ -14,21 +14,14 @@ import mlflow
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.tracking import MlflowClient
 
+from common.settings import lakehouse_dir, mlflow_tracking_uri
+
 LATEST = "latest"
 FINGERPRINT_TAG = "training_fingerprint"
 
 
-def lakehouse_dir() -> Path:
-    return Path(os.environ.get("LAKEHOUSE_DIR", "lakehouse")).resolve()
-
-
-def tracking_uri() -> str:
-    """`MLFLOW_TRACKING_URI` if set, else `sqlite:///$LAKEHOUSE_DIR/mlflow.db`."""
-    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{lakehouse_dir() / 'mlflow.db'}"
-
-
 def client() -> MlflowClient:
-    uri = tracking_uri()
+    uri = mlflow_tracking_uri()
     if uri.startswith("sqlite:///"):
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     mlflow.set_tracking_uri(uri)

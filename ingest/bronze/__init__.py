@@ -1,1 +1,1 @@
-"""Bronze: Delta Lake tables holding raw records plus audit columns, and their rejects."""
+"""Bronze: the store of raw records with audit columns (Delta Lake or plain Parquet)."""

@@ -18,8 +18,7 @@ import pyarrow.fs as pafs
 from deltalake import CommitProperties, DeltaTable, Schema, write_deltalake
 from deltalake.transaction import AddAction, create_table_with_add_actions
 
-BATCH_ID_KEY = "lakehouse.batch_id"
-PARTITION_COLUMN = "_ingest_date"
+from ingest.contracts.bronze import BATCH_ID_KEY, PARTITION_COLUMN
 
 
 def table_exists(path: Path) -> bool:

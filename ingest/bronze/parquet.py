@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
-from ingest.bronze.delta import BATCH_ID_KEY, PARTITION_COLUMN
+from ingest.contracts.bronze import BATCH_ID_KEY, PARTITION_COLUMN
 
 SCHEMA_FILE = "_common_metadata"
 BATCH_FILE = re.compile(r"part-([0-9a-f]+)-")

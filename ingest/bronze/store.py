@@ -9,29 +9,23 @@ error rather than a table of two formats.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from types import ModuleType
 
 import pyarrow as pa
 import pyarrow.dataset as pads
 
+from common.errors import LakehouseError
+from common.settings import bronze_format
 from ingest.bronze import delta, parquet
+from ingest.contracts.bronze import BATCH_ID_KEY, PARTITION_COLUMN
 
-BATCH_ID_KEY = delta.BATCH_ID_KEY
-PARTITION_COLUMN = delta.PARTITION_COLUMN
+__all__ = ["BATCH_ID_KEY", "PARTITION_COLUMN"]
 FORMATS: dict[str, ModuleType] = {"delta": delta, "parquet": parquet}
 
 
-class BronzeFormatError(ValueError):
-    pass
-
-
-def configured_format() -> str:
-    value = os.environ.get("BRONZE_FORMAT", "delta").strip().lower() or "delta"
-    if value not in FORMATS:
-        raise BronzeFormatError(f"BRONZE_FORMAT must be one of {', '.join(FORMATS)}, not {value!r}")
-    return value
+class BronzeFormatError(LakehouseError):
+    """A table is in another format than the one new writes would use."""
 
 
 def format_of(path: Path) -> str | None:
@@ -94,7 +88,7 @@ def replace_batch(path: Path, data: pa.Table, batch_id: str) -> None:
 
 
 def _writer(path: Path) -> ModuleType:
-    wanted, found = configured_format(), format_of(path)
+    wanted, found = bronze_format(), format_of(path)
     if found not in (None, wanted):
         raise BronzeFormatError(
             f"Bronze table {path} is in {found} format but BRONZE_FORMAT is {wanted}: set "

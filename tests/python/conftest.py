@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.mobility.generator import GeneratorConfig, generate_mobility
-from ingest.telemetry import broker
-from ingest.telemetry.kafka import KafkaSettings
+from ingest.kafka import KafkaSettings
+from ingest.upstream.mobility.generator import GeneratorConfig, generate_mobility
+from ops import broker
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

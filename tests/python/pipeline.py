@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.telemetry.kafka import KafkaSettings
+from ingest.kafka import KafkaSettings
 
 from .conftest import REPO_ROOT
 

@@ -15,9 +15,8 @@ import duckdb
 import pytest
 
 from ingest.bronze import store
-from ingest.bronze.csv_loader import REJECTS_TABLE
-from ingest.mobility.generator import BAD_RECORD_KINDS
-from ingest.telemetry.lander import EVENTS_TABLE
+from ingest.contracts.bronze import EVENTS_TABLE, REJECTS_TABLE
+from ingest.upstream.mobility.generator import BAD_RECORD_KINDS
 
 from .pipeline import BUILD, INGEST, LAKEHOUSE_CLI, LAND, environment, run
 

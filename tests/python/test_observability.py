@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.telemetry.kafka import KafkaSettings
+from ingest.kafka import KafkaSettings
 
 from .pipeline import BIN, BUILD, INGEST, LAKEHOUSE_CLI, LAND, environment, own_topic, run
 

@@ -1,0 +1,1 @@
+"""Foundations every package shares: the settings and the base class of user errors."""

@@ -1,0 +1,1 @@
+"""Contracts between components: defined once, imported by the producing and consuming side."""

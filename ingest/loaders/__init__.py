@@ -1,0 +1,1 @@
+"""Loaders: CSV files and the telemetry topic into Bronze, each batch once."""

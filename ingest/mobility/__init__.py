@@ -1,1 +1,0 @@
-"""The ride-hailing (mobility) source: entity schemas and the synthetic data generator."""

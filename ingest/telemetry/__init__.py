@@ -1,1 +1,0 @@
-"""Vehicle telemetry: physics-based simulator, Kafka streaming and landing into Bronze."""

@@ -1,0 +1,1 @@
+"""Stand-ins for the upstream systems: they produce what real sources would deliver."""

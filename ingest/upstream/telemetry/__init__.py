@@ -1,0 +1,1 @@
+"""The vehicles' stand-in: a physics-based fleet simulator and its Kafka producer."""

@@ -1,0 +1,1 @@
+"""The `lakehouse` command: one module per command group, one error handler (`app`)."""

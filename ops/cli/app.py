@@ -1,0 +1,43 @@
+"""The `lakehouse` command: its command groups, and the one handler of user errors.
+
+Every error a user can cause is a `common.errors.LakehouseError`; the root group catches it and
+prints its sentence and nothing else, ending with the error's exit code.
+"""
+
+from __future__ import annotations
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from common.errors import LakehouseError
+from ops.cli import broker, generate, ingest, telemetry, warehouse
+from ops.cli.output import error
+
+
+class LakehouseGroup(TyperGroup):
+    """The root command group: a `LakehouseError` anywhere below ends in one sentence."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except LakehouseError as problem:
+            error(str(problem))
+            ctx.exit(problem.exit_code)
+
+
+app = typer.Typer(
+    cls=LakehouseGroup,
+    help="Mobility lakehouse: synthetic sources, Bronze ingestion, the broker, dbt helpers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(generate.app, name="generate")
+app.add_typer(ingest.app, name="ingest")
+app.add_typer(broker.app, name="broker")
+app.command("init")(ingest.init_command)
+app.command("simulate")(telemetry.simulate_command)
+app.command("land")(telemetry.land_command)
+app.command("deps")(warehouse.deps_command)
+app.command("report")(warehouse.report_command)
+app.command("summary")(warehouse.summary_command)
