@@ -12,6 +12,7 @@ import json
 import shutil
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -29,9 +30,9 @@ from common.settings import Settings
 
 def run_build_benchmark(settings: Settings, trip_counts: list[int], console: Console) -> None:
     dbt = str(BIN / "dbt")
-    results = []
+    results: list[dict[str, Any]] = []
     for trips, work, env, minutes in landed_sizes(settings, trip_counts, "build", console):
-        steps = {}
+        steps: dict[str, dict[str, Any]] = {}
         for label, command in (
             ("silver", [dbt, "run", "--select", "staging", "intermediate"]),
             ("gold", [dbt, "run", "--select", "marts"]),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -33,9 +34,9 @@ NO_UPLOADS = json.dumps(
 
 def run_engines_benchmark(settings: Settings, trip_counts: list[int], console: Console) -> None:
     dbt = str(BIN / "dbt")
-    results = []
+    results: list[dict[str, Any]] = []
     for trips, work, env, _ in landed_sizes(settings, trip_counts, "engines", console, "parquet"):
-        result = {"trips": trips}
+        result: dict[str, Any] = {"trips": trips}
         for engine, target in ENGINES.items():
             run_env = env | {
                 "DBT_TARGET_PATH": str(work / f"target-{engine}"),

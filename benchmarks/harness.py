@@ -52,24 +52,29 @@ def machine_description() -> str:
     )
 
 
-def measure(
-    command: list[str], env: dict[str, str], capture: bool = False
-) -> tuple[str, Step] | Step:
-    """Run a command to completion; its wall time and its own peak resident memory.
+def measure(command: list[str], env: dict[str, str]) -> Step:
+    """Run a command to completion; its wall time and its own peak resident memory."""
+    return _measured(command, env, capture=False)[1]
 
-    With `capture`, also returns what it printed.
-    """
+
+def measure_output(command: list[str], env: dict[str, str]) -> tuple[str, Step]:
+    """Like `measure`, and also returns what the command printed."""
+    return _measured(command, env, capture=True)
+
+
+def _measured(command: list[str], env: dict[str, str], capture: bool) -> tuple[str, Step]:
     started = time.perf_counter()
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE if capture else subprocess.DEVNULL, text=True
     )
-    output = process.stdout.read() if capture else ""
+    output = ""
+    if process.stdout is not None:  # only with `capture`
+        output = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     _check(command, process.returncode, env)
-    step = Step(seconds=round(seconds, 2), peak_rss_mb=round(usage.ru_maxrss / 1024, 1))
-    return (output, step) if capture else step
+    return output, Step(seconds=round(seconds, 2), peak_rss_mb=round(usage.ru_maxrss / 1024, 1))
 
 
 def measure_tree(command: list[str], env: dict[str, str]) -> Step:

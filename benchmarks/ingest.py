@@ -10,6 +10,7 @@ import os
 import shutil
 import sys
 from dataclasses import asdict
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -32,7 +33,7 @@ def run_ingest_benchmark(settings: Settings, trip_counts: list[int], console: Co
     """Generate each data size, then time the loader and the raw conversion on its trips."""
     machine = machine_description()
     console.print(f"Machine: {machine}")
-    results = []
+    results: list[dict[str, Any]] = []
     for trips in trip_counts:
         work = settings.lakehouse_dir / "bench" / f"trips-{trips}"
         shutil.rmtree(work, ignore_errors=True)

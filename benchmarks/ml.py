@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from rich.console import Console
@@ -30,12 +31,12 @@ MONITORING = ("ml_feature_drift", "ml_prediction_drift", "ml_model_performance")
 
 def run_ml_benchmark(settings: Settings, trip_counts: list[int], console: Console) -> None:
     dbt = str(BIN / "dbt")
-    results = []
+    results: list[dict[str, Any]] = []
     for trips, work, env, _ in landed_sizes(settings, trip_counts, "ml", console):
         console.print("  dbt build (Silver, Gold, ML, tests) ...")
         build = measure([dbt, "build"], env)
         env["MLFLOW_TRACKING_URI"] = f"sqlite:///{work / 'bench-mlflow.db'}"
-        models = {}
+        models: dict[str, dict[str, Any]] = {}
         for model in [*(m for pair in USE_CASES.values() for m in pair), *MONITORING]:
             console.print(f"  {model} alone ...")
             models[model] = asdict(measure([dbt, "run", "--select", model, "--full-refresh"], env))
@@ -49,10 +50,10 @@ def run_ml_benchmark(settings: Settings, trip_counts: list[int], console: Consol
         )
 
     for result in results:
-        build = result["build"]
+        built = result["build"]
         table = Table(
             title=f"{result['trips']:,} trips: dbt build (all layers and tests) "
-            f"{build['seconds']:.1f} s, peak RSS {build['peak_rss_mb']:,.0f} MB",
+            f"{built['seconds']:.1f} s, peak RSS {built['peak_rss_mb']:,.0f} MB",
             caption=machine_description(),
         )
         for column in ("model", "training rows", "seconds", "peak RSS MB"):
@@ -70,8 +71,11 @@ def run_ml_benchmark(settings: Settings, trip_counts: list[int], console: Consol
 
 
 def _training_rows(warehouse: Path) -> dict[str, int]:
+    rows: dict[str, int] = {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        return {
-            training: con.execute(f"select max(training_rows) from ml.{training}").fetchone()[0]
-            for training, _ in USE_CASES.values()
-        }
+        for training, _ in USE_CASES.values():
+            row = con.execute(f"select max(training_rows) from ml.{training}").fetchone()
+            if row is None:  # an aggregate always returns one row
+                raise RuntimeError(f"ml.{training} returned no row")
+            rows[training] = row[0]
+    return rows

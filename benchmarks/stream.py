@@ -17,7 +17,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks.harness import machine_description, measure
+from benchmarks.harness import machine_description, measure_output
 from common.settings import Settings
 from ingest.kafka import KafkaSettings, ensure_topic
 from ops import broker
@@ -44,10 +44,9 @@ def run_stream_benchmark(
             ("land", "lander into Bronze"),
         ):
             console.print(f"  {label} ...")
-            out, step = measure(
+            out, step = measure_output(
                 [sys.executable, "-m", "benchmarks.stream", phase, json.dumps(args)],
                 {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers},
-                capture=True,
             )
             result = json.loads(out)
             phases[phase] = {**result, "peak_rss_mb": step.peak_rss_mb, "label": label}

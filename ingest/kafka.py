@@ -49,8 +49,12 @@ class KafkaSettings:
             },
         )
 
+    def connection_config(self) -> dict[str, str]:
+        """The broker's address and the security settings: what every client needs."""
+        return {"bootstrap.servers": self.bootstrap_servers, **self.security}
+
     def client_config(self, **extra: object) -> dict[str, object]:
-        return {"bootstrap.servers": self.bootstrap_servers, **self.security, **extra}
+        return {**self.connection_config(), **extra}
 
 
 class BrokerUnreachable(LakehouseError):
@@ -59,7 +63,7 @@ class BrokerUnreachable(LakehouseError):
 
 def ensure_topic(settings: KafkaSettings, timeout: float = 10.0) -> int:
     """Create the telemetry topic if it does not exist; return its partition count."""
-    admin = AdminClient(settings.client_config())
+    admin = AdminClient({**settings.connection_config()})
     try:
         topics = admin.list_topics(timeout=timeout).topics
     except KafkaException:

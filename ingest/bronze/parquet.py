@@ -66,7 +66,7 @@ def commits(path: Path) -> list[dict[str, str]]:
         footer = pq.read_metadata(file).metadata or {}
         found.append(
             {k.decode(): v.decode() for k, v in footer.items() if k.startswith(b"lakehouse.")}
-            | {BATCH_ID_KEY: BATCH_FILE.match(file.name).group(1)}
+            | {BATCH_ID_KEY: _batch_id(file.name)}
         )
     return found
 
@@ -82,10 +82,18 @@ def commit_file(
 ) -> None:
     """Commit a hidden Parquet file already written under `path/_ingest_date=<date>/` (its
     columns join the table's schema first, so a reader never sees a column it does not know)."""
-    if BATCH_FILE.match(file.name.removeprefix(".")).group(1) != batch_id:
+    if _batch_id(file.name.removeprefix(".")) != batch_id:
         raise ValueError(f"{file.name} is not named after batch {batch_id}")
     _merge_schema(path, schema)
     os.replace(file, file.with_name(file.name.removeprefix(".")))
+
+
+def _batch_id(name: str) -> str:
+    """The batch id in a data file's name (`part-<batch id>-...`)."""
+    named = BATCH_FILE.match(name)
+    if named is None:
+        raise ValueError(f"{name} is not named after a batch (part-<batch id>-...)")
+    return named.group(1)
 
 
 def append_batch(path: Path, data: pa.Table, batch_id: str, metadata: dict[str, str]) -> None:

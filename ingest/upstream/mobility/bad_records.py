@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from ingest.upstream.mobility.config import GenerationReport, GeneratorConfig
 from ingest.upstream.mobility.formats import TS_FORMAT
-
-if TYPE_CHECKING:
-    from ingest.upstream.mobility.generator import GenerationReport, GeneratorConfig
 
 # What each kind of bad trip record should become downstream:
 #   bronze_reject -> Bronze rejects table (the line cannot be parsed)
@@ -90,9 +87,9 @@ def inject_bad_records(
             values = values[:-2] if rng.random() < 0.5 else [*values, "unexpected"]
             raw_lines[i] = ",".join(values).encode()
         elif kind == "invalid_utf8":
-            values = [(row[c] or "").encode() for c in columns]
-            values[columns.index("payment_type")] = b"c\xff\xfeard"
-            raw_lines[i] = b",".join(values)
+            encoded = [(row[c] or "").encode() for c in columns]
+            encoded[columns.index("payment_type")] = b"c\xff\xfeard"
+            raw_lines[i] = b",".join(encoded)
         report.bad_records[kind] += 1
 
     mask = np.zeros(n, dtype=bool)

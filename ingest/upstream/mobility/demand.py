@@ -5,18 +5,15 @@ fares that follow from it."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 
 from ingest.contracts.city import entity_id, entity_ids
 from ingest.contracts.entities import PAYMENT_TYPES
+from ingest.upstream.mobility.config import GeneratorConfig
 from ingest.upstream.mobility.formats import format_ts, haversine_km, masked, midnight, seconds
 from ingest.upstream.mobility.reference import DriverFleet, RiderBase
-
-if TYPE_CHECKING:
-    from ingest.upstream.mobility.generator import GeneratorConfig
 
 # Relative demand by hour of day, weekdays and weekends (commute peaks vs night life).
 WEEKDAY_HOURS = np.array(

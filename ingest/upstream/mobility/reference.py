@@ -4,18 +4,15 @@ time, so they are re-delivered) and riders (delivered on the day they sign up)."
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 
 from ingest.contracts.city import entity_id, entity_ids, zone_grid
 from ingest.contracts.entities import DRIVER_STATUSES, POWERTRAINS, RATING_TIERS
+from ingest.upstream.mobility.config import GeneratorConfig
 from ingest.upstream.mobility.formats import format_ts, midnight, seconds
 from ingest.upstream.mobility.names import FIRST_NAMES, LAST_NAMES, VEHICLE_CATALOG, ZONE_WORDS
-
-if TYPE_CHECKING:
-    from ingest.upstream.mobility.generator import GeneratorConfig
 
 SPARE_VEHICLE_SHARE = 0.05
 DRIVER_CHANGE_SHARE = 0.01  # share of drivers whose tier, status or vehicle changes each day
