@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks.harness import BIN, landed_sizes, machine_description, measure, write_report
+from common.queries import one_row
 from common.settings import Settings
 
 # Per use case: its training model (whose rows give the training-set size) and scoring model.
@@ -74,8 +75,6 @@ def _training_rows(warehouse: Path) -> dict[str, int]:
     rows: dict[str, int] = {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for training, _ in USE_CASES.values():
-            row = con.execute(f"select max(training_rows) from ml.{training}").fetchone()
-            if row is None:  # an aggregate always returns one row
-                raise RuntimeError(f"ml.{training} returned no row")
-            rows[training] = row[0]
+            query = f"select max(training_rows) from ml.{training}"
+            (rows[training],) = one_row(con.execute(query))
     return rows

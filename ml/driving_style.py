@@ -10,7 +10,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.metrics import ConfusionMatrixDisplay
 from sklearn.pipeline import Pipeline
 
-from ml.metrics import classification_metrics
+from ml.metrics import MetricRow, classification_metrics
 from ml.training import UseCase, feature_matrix
 
 LABELS = ["calm", "normal", "aggressive"]
@@ -63,7 +63,7 @@ def outputs(pipeline: Pipeline, frame: pd.DataFrame, settings: dict) -> pd.DataF
     return out
 
 
-def evaluate(pipeline: Pipeline, test: pd.DataFrame, settings: dict) -> list[dict[str, object]]:
+def evaluate(pipeline: Pipeline, test: pd.DataFrame, settings: dict) -> list[MetricRow]:
     return classification_metrics(
         test["driving_profile"], predict(pipeline, test, settings), LABELS
     )

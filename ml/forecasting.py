@@ -20,7 +20,7 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.inspection import permutation_importance
 from sklearn.pipeline import Pipeline
 
-from ml.metrics import regression_metrics
+from ml.metrics import MetricRow, regression_metrics
 from ml.training import UseCase, feature_matrix
 
 IMPORTANCE_SAMPLE_ROWS = 5_000
@@ -94,7 +94,7 @@ def _predictor(features: tuple[str, ...]):
 
 
 def _evaluator(use_case_predict, target: str, baseline: str | None):
-    def evaluate(pipeline: Pipeline, test: pd.DataFrame, settings: dict) -> list[dict]:
+    def evaluate(pipeline: Pipeline, test: pd.DataFrame, settings: dict) -> list[MetricRow]:
         rows = _metric_rows(
             regression_metrics(test[target], use_case_predict(pipeline, test, settings))
         )
@@ -126,7 +126,7 @@ def _outputs(predict, column: str):
     return outputs
 
 
-def _metric_rows(metrics: dict[str, float], prefix: str = "") -> list[dict[str, object]]:
+def _metric_rows(metrics: dict[str, float], prefix: str = "") -> list[MetricRow]:
     return [
         {"metric": f"{prefix}{name}", "class_label": None, "predicted_label": None, "value": value}
         for name, value in metrics.items()

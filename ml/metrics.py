@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import numpy as np
 import pandas as pd
 from sklearn import metrics as skm
 
 
+class MetricRow(TypedDict):
+    """One metric as a table row (the labels are None where not relevant)."""
+
+    metric: str
+    class_label: str | None
+    predicted_label: str | None
+    value: float
+
+
 def classification_metrics(
     actual: pd.Series, predicted: pd.Series, labels: list[str]
-) -> list[dict[str, object]]:
+) -> list[MetricRow]:
     """Accuracy, macro F1, per-class precision/recall/F1/support and the confusion matrix, as
     rows `{metric, class_label, predicted_label, value}` (labels are None where not relevant)."""
-    rows: list[dict[str, object]] = [
+    rows: list[MetricRow] = [
         _row("accuracy", skm.accuracy_score(actual, predicted)),
         _row("macro_f1", skm.f1_score(actual, predicted, labels=labels, average="macro")),
     ]
@@ -53,7 +64,7 @@ def regression_metrics(actual: pd.Series, predicted: pd.Series) -> dict[str, flo
 
 def _row(
     metric: str, value: float, class_label: str | None = None, predicted_label: str | None = None
-) -> dict[str, object]:
+) -> MetricRow:
     return {
         "metric": metric,
         "class_label": class_label,

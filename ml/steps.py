@@ -126,9 +126,9 @@ def prediction_drift(scores: dict[UseCase, object], settings: dict) -> pd.DataFr
         if not pd.api.types.is_numeric_dtype(frame[column]):
             frame[column] = frame[column].astype("category").cat.codes
         reference = frame.loc[frame["split"] == splits.TRAIN, column]
-        previous = None
+        previous: int | None = None  # the day before's predictions
         for day, current in frame.groupby("date_day"):
-            change = (len(current) - previous) / previous if previous else None
+            change: float | None = (len(current) - previous) / previous if previous else None
             watched = bool((current["split"] == splits.TEST).all()) and len(current) >= min_rows
             value = drift.psi(reference, current[column], bins) if watched else np.nan
             rows.append(

@@ -29,6 +29,7 @@ from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 
 from ml import splits, tracking
+from ml.metrics import MetricRow
 from ml.tracking import mlflow
 
 IMPORTANCE_ARTIFACT = "feature_importance.json"
@@ -53,7 +54,7 @@ class UseCase:
     prediction: str  # the scores' prediction column
     build: Callable[[dict], Pipeline]
     predict: Callable[[Pipeline, pd.DataFrame, dict], np.ndarray]
-    evaluate: Callable[[Pipeline, pd.DataFrame, dict], list[dict[str, object]]]
+    evaluate: Callable[[Pipeline, pd.DataFrame, dict], list[MetricRow]]
     importances: Callable[[Pipeline, pd.DataFrame], pd.Series]
     outputs: Callable[[Pipeline, pd.DataFrame, dict], pd.DataFrame]
     # Types in the pipeline that skops does not trust by default and we have reviewed: the
@@ -75,7 +76,7 @@ class TrainingResult:
     version: int
     run_id: str
     reused: bool
-    metrics: list[dict[str, object]]
+    metrics: list[MetricRow]
     training_rows: int
     training_from: object
     training_to: object
@@ -107,6 +108,10 @@ def train(
     fingerprint = training_fingerprint(use_case, train_rows, params)
     existing = tracking.version_with_fingerprint(use_case.registered_model, fingerprint)
     if existing:
+        if existing.run_id is None:
+            raise LookupError(
+                f"{use_case.registered_model} version {existing.version} has no training run"
+            )
         pipeline, _ = tracking.load_model(use_case.registered_model, existing.version)
         version, run_id, reused = int(existing.version), existing.run_id, True
     else:
@@ -179,7 +184,7 @@ def _log_run(
     pipeline: Pipeline,
     train_rows: pd.DataFrame,
     test_rows: pd.DataFrame,
-    metrics: list[dict[str, object]],
+    metrics: list[MetricRow],
     settings: dict,
     fingerprint: str,
     invocation_id: str | None,

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.dataset as pads
 
+from common.queries import one_row
 from common.settings import Settings
 from ingest.bronze import store
 from ingest.contracts.bronze import CSV_ENTITIES, DEAD_LETTERS_TABLE, EVENTS_TABLE, REJECTS_TABLE
@@ -88,20 +89,20 @@ def _silver_counts(warehouse: Path) -> dict[str, tuple[int, int, int]]:
     """Silver, rejected and superseded rows per staging model (`<source>__<entity>`)."""
     if not warehouse.is_file():
         return {}
-    counts = {}
+    counts: dict[str, tuple[int, int, int]] = {}
     models = [*STAGING_MODELS.values(), "telemetry__events"]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for model in models:
+            query = f"""
+                select
+                    (select count(*) from silver.stg_{model}),
+                    (select count(*) from silver.stg_{model}_rejected),
+                    (select count(*) filter (where is_superseded)
+                     from silver.base_{model}_validated)
+                """
             try:
-                counts[model] = con.execute(
-                    f"""
-                    select
-                        (select count(*) from silver.stg_{model}),
-                        (select count(*) from silver.stg_{model}_rejected),
-                        (select count(*) filter (where is_superseded)
-                         from silver.base_{model}_validated)
-                    """
-                ).fetchone()
+                silver, rejected, superseded = one_row(con.execute(query))
             except duckdb.CatalogException:
                 continue  # not built yet
+            counts[model] = (silver, rejected, superseded)
     return counts

@@ -6,13 +6,20 @@ Everything else is dbt-spark's: the adapter depends on it, so `spark__` macros a
 materializations apply unchanged. Profiles select it with `type: spark_session`.
 """
 
+from importlib import import_module
+
 from dbt.adapters.base import AdapterPlugin
-from dbt.adapters.spark_session.impl import SparkSessionAdapter, SparkSessionCredentials
-from dbt.include import spark_session
+
+from .impl import SparkSessionAdapter, SparkSessionCredentials
+
+# adapters/spark_session/include, installed as dbt.include.spark_session by the package-dir
+# mapping in pyproject.toml; mypy does not follow that mapping, so it is imported by name.
+include = import_module("dbt.include.spark_session")
 
 Plugin = AdapterPlugin(
-    adapter=SparkSessionAdapter,
+    # dbt's AdapterProtocol does not match its own adapters (dbt-spark's Plugin ignores it too).
+    adapter=SparkSessionAdapter,  # type: ignore[arg-type]
     credentials=SparkSessionCredentials,
-    include_path=spark_session.PACKAGE_PATH,
+    include_path=include.PACKAGE_PATH,
     dependencies=["spark"],
 )

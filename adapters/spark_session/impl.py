@@ -108,7 +108,9 @@ class SparkSessionAdapter(SparkAdapter):
     @classmethod
     def get_adapter_run_info(cls, config: Any) -> AdapterTrackingRelationInfo:
         # dbt derives the module from the class name, which would give `sparksession`.
-        return AdapterTrackingRelationInfo(
+        # dbt declares the class Hashable, but its Mapping base sets `__hash__` to None: at
+        # runtime it is not abstract (dbt builds it the same way), mypy sees Hashable's.
+        return AdapterTrackingRelationInfo(  # type: ignore[abstract]
             adapter_name=ADAPTER_TYPE,
             base_adapter_version=import_module("dbt.adapters.__about__").version,
             adapter_version=import_module(f"dbt.adapters.{ADAPTER_TYPE}.__version__").version,

@@ -28,6 +28,7 @@ import numpy as np
 import pyarrow as pa
 
 from common.errors import LakehouseError
+from common.queries import one_row
 from ingest.bronze import store
 from ingest.contracts.bronze import CSV_ENTITIES, REJECTS_TABLE, csv_table_schema
 from ingest.contracts.entities import OPTIONAL_COLUMNS
@@ -56,15 +57,22 @@ class FileResult:
 
 
 @dataclass(frozen=True)
+class _WrittenFile:
+    """A parsed file's rows, written as a hidden Parquet file in the table, and its rejects."""
+
+    parquet: Path
+    schema: pa.Schema
+    stats: dict
+    rejects: pa.Table
+    ingested_at: datetime
+
+
+@dataclass(frozen=True)
 class _PreparedBatch:
-    """A parsed file: its rows written as a Parquet file in the table, not yet committed."""
+    """A file ready to commit: its result, and for a loaded one, what was written for it."""
 
     result: FileResult
-    parquet: Path | None = None
-    schema: pa.Schema | None = None
-    stats: dict | None = None
-    rejects: pa.Table | None = None
-    ingested_at: datetime | None = None
+    written: _WrittenFile | None = None
 
 
 def landing_files(landing_dir: Path, entities: Iterable[str]) -> list[tuple[str, Path]]:
@@ -143,22 +151,24 @@ def _prepare(
 
 def _commit(batch: _PreparedBatch, bronze_dir: Path, committed: set[str]) -> FileResult:
     """Make a prepared file part of Bronze: its rejects first, then its rows in one commit."""
-    result = batch.result
+    result, written = batch.result, batch.written
     if result.status != "loaded":
         return result
+    if written is None:
+        raise RuntimeError(f"{result.source_file} was loaded, but no Parquet file was written")
     if result.batch_id in committed:  # the same content arrived twice in this run
-        batch.parquet.unlink()
+        written.parquet.unlink()
         return replace(result, status="skipped", rows=0, rejects=0)
     # The rejects replace any left by an interrupted attempt; the data commit comes last,
     # because it is what marks the file as done.
-    if batch.rejects.num_rows:
-        store.replace_batch(bronze_dir / REJECTS_TABLE, batch.rejects, result.batch_id)
+    if written.rejects.num_rows:
+        store.replace_batch(bronze_dir / REJECTS_TABLE, written.rejects, result.batch_id)
     store.commit_file(
         bronze_dir / result.entity,
-        batch.parquet,
-        batch.schema,
-        batch.ingested_at.date().isoformat(),
-        batch.stats,
+        written.parquet,
+        written.schema,
+        written.ingested_at.date().isoformat(),
+        written.stats,
         result.batch_id,
         {"lakehouse.source_file": result.source_file, "lakehouse.rows": str(result.rows)},
     )
@@ -230,7 +240,7 @@ def _parse_to_parquet(
             order by 1
             """
         ).fetchall()
-        row_count = con.execute("select count(*) from raw").fetchone()[0]
+        (row_count,) = one_row(con.execute("select count(*) from raw"))
 
         newlines = np.flatnonzero(np.frombuffer(content, dtype=np.uint8) == ord("\n"))
         # DuckDB's "line" counts records; its byte position is physical, so lines come from it.
@@ -293,7 +303,7 @@ def _parse_to_parquet(
         }
     )
     result = replace(base, status="loaded", rows=row_count, rejects=count)
-    return _PreparedBatch(result, parquet, schema, stats, rejects, ingested_at)
+    return _PreparedBatch(result, _WrittenFile(parquet, schema, stats, rejects, ingested_at))
 
 
 def _literal(text: str) -> str:

@@ -97,6 +97,15 @@ def fingerprint(value: bytes | None) -> str:
     return hashlib.sha256(value or b"").hexdigest()
 
 
+def position(message: Message) -> tuple[int, int]:
+    """A consumed message's partition and offset (the client leaves them unset only on
+    messages that did not come from a topic)."""
+    partition, offset = message.partition(), message.offset()
+    if partition is None or offset is None:
+        raise ValueError(f"a message with no partition or offset: {message.error()}")
+    return partition, offset
+
+
 def _decode(raw: pa.Array) -> tuple[pa.Array, list[bool]]:
     """Message bytes as text, and which messages were valid UTF-8 (invalid ones become null)."""
     try:

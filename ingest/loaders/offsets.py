@@ -17,7 +17,7 @@ from pathlib import Path
 from confluent_kafka import Consumer, Message, TopicPartition
 
 from ingest.bronze import store
-from ingest.loaders.messages import fingerprint
+from ingest.loaders.messages import fingerprint, position
 
 OFFSETS_KEY = "lakehouse.offsets"
 log = logging.getLogger(__name__)
@@ -65,16 +65,13 @@ def verified_marks(
     while len(first) < len(marks) and time.monotonic() < deadline:
         for message in consumer.consume(num_messages=1000, timeout=0.5):
             if message.error() is None:
-                first.setdefault(message.partition(), message)
+                first.setdefault(position(message)[0], message)
     consumer.unassign()
     verified = {}
     for partition, mark in marks.items():
-        message = first.get(partition)
+        read = first.get(partition)
         wanted = mark.next_offset - 1
-        if message is not None and (
-            message.offset() > wanted
-            or (message.offset() == wanted and fingerprint(message.value()) == mark.last_sha256)
-        ):
+        if read is not None and _holds_mark(read, wanted, mark):
             verified[partition] = mark.next_offset
         else:
             log.warning(
@@ -83,3 +80,12 @@ def verified_marks(
                 topic, partition, wanted,
             )  # fmt: skip
     return verified
+
+
+def _holds_mark(message: Message, wanted: int, mark: Mark) -> bool:
+    """Whether the first message read from `wanted` on confirms the mark: it is the landed
+    message itself, or a later one (the landed message aged out)."""
+    offset = position(message)[1]
+    return offset > wanted or (
+        offset == wanted and fingerprint(message.value()) == mark.last_sha256
+    )

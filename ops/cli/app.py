@@ -6,8 +6,8 @@ prints its sentence and nothing else, ending with the error's exit code.
 
 from __future__ import annotations
 
-import click
 import typer
+from typer import _click
 from typer.core import TyperGroup
 
 from common.errors import LakehouseError
@@ -18,7 +18,9 @@ from ops.cli.output import error
 class LakehouseGroup(TyperGroup):
     """The root command group: a `LakehouseError` anywhere below ends in one sentence."""
 
-    def invoke(self, ctx: click.Context) -> object:
+    # Typer vendors its own click (`typer._click`): the context is that one's, as
+    # `TyperGroup.invoke` declares it, not the `click` package's.
+    def invoke(self, ctx: _click.Context) -> object:
         try:
             return super().invoke(ctx)
         except LakehouseError as problem:

@@ -1,13 +1,18 @@
-"""Errors a user can cause end in one clear sentence and a non-zero exit, not a traceback."""
+"""Errors a user can cause end in one clear sentence and a non-zero exit, not a traceback; the
+commands work from any directory."""
 
+import json
 import sys
 
 import pytest
 from typer.testing import CliRunner
 
 from benchmarks.harness import StepFailed, measure
+from common.settings import load_settings
 from ingest.contracts.entities import ENTITY_COLUMNS
 from ops.cli.app import app
+
+from ..conftest import REPO_ROOT
 
 runner = CliRunner()
 
@@ -53,3 +58,20 @@ def test_a_failed_benchmark_step_says_where_to_look(lakehouse_dir):
     env = {"LAKEHOUSE_DIR": str(lakehouse_dir), "DBT_LOG_PATH": str(lakehouse_dir / "logs")}
     with pytest.raises(StepFailed, match=r"failed \(exit 3\).*dbt's log in .*logs"):
         measure([sys.executable, "-c", "raise SystemExit(3)"], env)
+
+
+def test_commands_work_from_any_directory(lakehouse_dir, tmp_path, monkeypatch):
+    """The project and its dbt artifacts are found from settings, not from the working directory."""
+    target = tmp_path / "artifacts"
+    target.mkdir()
+    results = [
+        {"unique_id": "model.mobility_lakehouse.fct_trips", "status": "success"},
+        {"unique_id": "test.mobility_lakehouse.unique_fct_trips_trip_id", "status": "pass"},
+    ]
+    (target / "run_results.json").write_text(json.dumps({"results": results}))
+    monkeypatch.setenv("DBT_TARGET_PATH", str(target))
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["summary"])
+    assert result.exit_code == 0, result.output
+    assert "1 tests passed, 0 warned, 0 failed; 1 models built" in result.output
+    assert load_settings().project_dir == REPO_ROOT
