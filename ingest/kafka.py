@@ -7,6 +7,7 @@ Otherwise the project's embedded broker on loopback is used (`lakehouse broker s
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from confluent_kafka import KafkaException
@@ -14,6 +15,13 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 from common.errors import LakehouseError
 from common.settings import env, env_int
+
+# librdkafka's own log lines (a broker that does not answer is logged every second) go to this
+# logger, which says nothing unless the command runs with --verbose; the command's one sentence
+# says what went wrong.
+CLIENT_LOG = logging.getLogger("librdkafka")
+CLIENT_LOG.propagate = False
+CLIENT_LOG.addHandler(logging.NullHandler())
 
 # Environment variable -> librdkafka setting, for clusters that need authentication.
 SECURITY_SETTINGS = {
@@ -49,21 +57,22 @@ class KafkaSettings:
             },
         )
 
-    def connection_config(self) -> dict[str, str]:
+    def connection_config(self) -> dict[str, str | int | float | bool]:
         """The broker's address and the security settings: what every client needs."""
         return {"bootstrap.servers": self.bootstrap_servers, **self.security}
 
     def client_config(self, **extra: object) -> dict[str, object]:
-        return {**self.connection_config(), **extra}
+        return {**self.connection_config(), "logger": CLIENT_LOG, **extra}
 
 
 class BrokerUnreachable(LakehouseError):
     """No Kafka broker answers at the configured address."""
 
 
-def ensure_topic(settings: KafkaSettings, timeout: float = 10.0) -> int:
-    """Create the telemetry topic if it does not exist; return its partition count."""
-    admin = AdminClient({**settings.connection_config()})
+def ensure_topic(settings: KafkaSettings, timeout: float = 5.0) -> int:
+    """Create the telemetry topic if it does not exist; return its partition count. A broker
+    that does not answer within `timeout` seconds is `BrokerUnreachable`."""
+    admin = AdminClient(settings.connection_config(), logger=CLIENT_LOG)
     try:
         topics = admin.list_topics(timeout=timeout).topics
     except KafkaException:
@@ -92,3 +101,9 @@ def _unreachable(settings: KafkaSettings) -> str:
         f"the embedded Kafka broker is not running at {settings.bootstrap_servers}: "
         "start it with `lakehouse broker start` (or set KAFKA_BOOTSTRAP_SERVERS)."
     )
+
+
+def show_client_logs() -> None:
+    """Let librdkafka's log lines through to standard error (the commands' --verbose)."""
+    CLIENT_LOG.propagate = True
+    CLIENT_LOG.setLevel(logging.DEBUG)

@@ -3,12 +3,7 @@ loading a registered version. Nothing here calls the network when tracking local
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-
-# MLflow sends usage telemetry unless told not to; set before mlflow is imported.
-os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-os.environ.setdefault("DO_NOT_TRACK", "true")
 
 import mlflow
 from mlflow.entities.model_registry import ModelVersion
@@ -23,10 +18,21 @@ FINGERPRINT_TAG = "training_fingerprint"
 def client() -> MlflowClient:
     uri = mlflow_tracking_uri()
     if uri.startswith("sqlite:///"):
-        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        _create_local_store(Path(uri.removeprefix("sqlite:///")))
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     return MlflowClient(uri, uri)
+
+
+def _create_local_store(database: Path) -> None:
+    """Create a new SQLite store with its artifact root under $LAKEHOUSE_DIR: created by a plain
+    client, its default experiment would record `./mlruns`, a path in the working directory."""
+    if database.exists():
+        return
+    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+    database.parent.mkdir(parents=True, exist_ok=True)
+    SqlAlchemyStore(f"sqlite:///{database}", (lakehouse_dir() / "mlartifacts").as_uri())
 
 
 def experiment_id(name: str) -> str:

@@ -47,7 +47,7 @@ def layer_counts(settings: Settings) -> list[LayerCounts]:
     silver = _silver_counts(settings.warehouse_path)
     rows = []
     for entity, model in STAGING_MODELS.items():
-        files = sorted((settings.landing_dir / entity).glob("*.csv"))
+        files = [f for f in sorted((settings.landing_dir / entity).glob("*.csv")) if f.is_file()]
         rows.append(
             LayerCounts(
                 entity,

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.fs as pafs
+import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, Schema, write_deltalake
 from deltalake.transaction import AddAction, create_table_with_add_actions
 
@@ -63,7 +65,8 @@ def commit_file(
     """Append a hidden Parquet file already written under `path/_ingest_date=<date>/` in one
     commit (it is renamed to its visible name first; until the commit, readers ignore it).
 
-    The table is created on the first commit; columns the file adds are added to the table.
+    The table is created on the first commit; columns the file adds join the table's schema in
+    the same commit.
     """
     visible = file.with_name(file.name.removeprefix("."))
     os.replace(file, visible)
@@ -88,16 +91,36 @@ def commit_file(
         )
         return
     table = DeltaTable(str(path))
-    current = pa.schema(table.schema().to_arrow())  # arro3 -> pyarrow
-    known = set(current.names)
-    merged = pa.schema([*current, *(f for f in schema if f.name not in known)])
+    known = set(pa.schema(table.schema().to_arrow()).names)  # arro3 -> pyarrow
+    if any(f.name not in known for f in schema):
+        _commit_with_new_columns(path, file, partition_date, properties)
+        return
     table.create_write_transaction(
         [add],
         mode="append",
-        schema=Schema.from_arrow(merged),
+        schema=table.schema(),
         partition_by=[PARTITION_COLUMN],
         commit_properties=properties,
     )
+
+
+def _commit_with_new_columns(
+    path: Path, file: Path, partition_date: str, properties: CommitProperties
+) -> None:
+    """A file that brings columns the table lacks: its rows are appended with the merged schema
+    in one commit (a commit of the file as it is would leave the table's schema without them)."""
+    rows = pq.read_table(file)
+    day = date.fromisoformat(partition_date)
+    rows = rows.append_column(PARTITION_COLUMN, pa.array([day] * rows.num_rows, pa.date32()))
+    write_deltalake(
+        str(path),
+        rows,
+        mode="append",
+        partition_by=[PARTITION_COLUMN],
+        schema_mode="merge",
+        commit_properties=properties,
+    )
+    file.unlink()
 
 
 def append_batch(path: Path, data: pa.Table, batch_id: str, metadata: dict[str, str]) -> None:

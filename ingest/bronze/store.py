@@ -61,6 +61,18 @@ def committed_batches(path: Path) -> set[str]:
     return {c[BATCH_ID_KEY] for c in commits(path) if BATCH_ID_KEY in c}
 
 
+def remove_uncommitted(path: Path) -> list[Path]:
+    """Delete the hidden files an interrupted write left in a table (a batch's Parquet file before
+    its commit, a schema file before its rename); readers never saw them. Only for a writer that
+    holds the loader lock: another writer's hidden file would be in flight."""
+    if not path.is_dir():
+        return []
+    leftovers = [*path.glob(f"{PARTITION_COLUMN}=*/.*.parquet"), *path.glob(".*_metadata")]
+    for leftover in leftovers:
+        leftover.unlink(missing_ok=True)
+    return leftovers
+
+
 def create_empty(path: Path, schema: pa.Schema) -> bool:
     """Create an empty table in the configured format unless one exists; True if created."""
     return _writer(path).create_empty(path, schema)

@@ -45,6 +45,8 @@ ENTITY_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 ENTITIES: tuple[str, ...] = tuple(ENTITY_COLUMNS)
+# The generator's account of what it wrote, beside the entity folders in landing/ (not data).
+LANDING_MANIFEST = "_manifest.json"
 # Columns a record may lack (a rider need not rate a trip): a file without them still loads.
 OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"trips": ("rating",)}
 

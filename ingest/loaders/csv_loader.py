@@ -11,77 +11,69 @@ that lacks a required column is refused whole. Loading the same file again adds 
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import os
-import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 
-from common.errors import LakehouseError
-from common.queries import one_row
 from ingest.bronze import store
-from ingest.contracts.bronze import CSV_ENTITIES, REJECTS_TABLE, csv_table_schema
-from ingest.contracts.entities import OPTIONAL_COLUMNS
+from ingest.bronze.lock import loader_lock
+from ingest.contracts.bronze import CSV_ENTITIES, REJECTS_TABLE
+from ingest.contracts.entities import LANDING_MANIFEST, OPTIONAL_COLUMNS
+from ingest.loaders.csv_parsing import (
+    FileResult,
+    PreparedBatch,
+    RefusedFile,
+    parse_to_parquet,
+    read_header,
+)
 
 # Files parsed at once, one DuckDB thread each (measured faster than fewer files with more
 # threads each); commits stay sequential, in file order.
 WORKERS = os.cpu_count() or 2
 
 
-class RefusedFile(LakehouseError):
-    """A file that cannot be loaded at all; the message says why and what to do."""
-
-
-@dataclass(frozen=True)
-class FileResult:
-    """The outcome of one landing file."""
-
-    entity: str
-    source_file: str
-    status: str  # loaded | skipped (already in Bronze) | refused
-    rows: int = 0
-    rejects: int = 0
-    size_bytes: int = 0
-    batch_id: str = ""
-    message: str = ""
-
-
-@dataclass(frozen=True)
-class _WrittenFile:
-    """A parsed file's rows, written as a hidden Parquet file in the table, and its rejects."""
-
-    parquet: Path
-    schema: pa.Schema
-    stats: dict
-    rejects: pa.Table
-    ingested_at: datetime
-
-
-@dataclass(frozen=True)
-class _PreparedBatch:
-    """A file ready to commit: its result, and for a loaded one, what was written for it."""
-
-    result: FileResult
-    written: _WrittenFile | None = None
-
-
 def landing_files(landing_dir: Path, entities: Iterable[str]) -> list[tuple[str, Path]]:
-    """Every CSV file waiting in the landing directory, in load order (entity, then name)."""
+    """Every `*.csv` entry waiting in the landing directory, in load order (entity, then name);
+    one that is not a readable file is refused when it is loaded, not skipped."""
     return [
         (entity, path)
         for entity in entities
         for path in sorted((landing_dir / entity).glob("*.csv"))
     ]
+
+
+def ignored_entries(landing_dir: Path) -> list[str]:
+    """What the landing directory holds that no load will read, so it can be reported: entries
+    of the entity folders that are not `*.csv`, and folders of no known entity (hidden names,
+    files being written, and the generator's manifest excepted)."""
+    if not landing_dir.is_dir():
+        return []
+    found = []
+    for entry in sorted(landing_dir.iterdir()):
+        if entry.name.startswith(".") or entry.name == LANDING_MANIFEST:
+            continue
+        if entry.name not in CSV_ENTITIES:
+            found.append(f"{entry.name}{'/' if entry.is_dir() else ''} (no such entity)")
+            continue
+        if not entry.is_dir():
+            found.append(f"{entry.name} (not a folder)")
+            continue
+        found += [
+            f"{entity_file.relative_to(landing_dir)} (not a .csv file)"
+            for entity_file in sorted(entry.iterdir())
+            if not entity_file.name.startswith(".")
+            and entity_file.suffix != ".csv"
+            and not entity_file.name.endswith(".tmp")
+        ]
+    return found
 
 
 def ingest_files(
@@ -95,17 +87,29 @@ def ingest_files(
     Bronze table by this thread, one commit per file, in the order given.
     """
     bronze_dir = lakehouse_dir / "bronze"
+    with loader_lock(bronze_dir, "ingest csv"):
+        for table in {entity for entity, _ in files} | {REJECTS_TABLE}:
+            store.remove_uncommitted(bronze_dir / table)  # left by an interrupted run
+        return _ingest(files, lakehouse_dir, bronze_dir, on_file)
+
+
+def _ingest(
+    files: list[tuple[str, Path]],
+    lakehouse_dir: Path,
+    bronze_dir: Path,
+    on_file: Callable[[FileResult], None] | None,
+) -> list[FileResult]:
     committed = {entity: store.committed_batches(bronze_dir / entity) for entity, _ in files}
     results: list[FileResult] = []
 
-    def finish(prepared: Future[_PreparedBatch]) -> None:
+    def finish(prepared: Future[PreparedBatch]) -> None:
         batch = prepared.result()
         results.append(_commit(batch, bronze_dir, committed[batch.result.entity]))
         if on_file:
             on_file(results[-1])
 
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        pending: deque[Future[_PreparedBatch]] = deque()
+        pending: deque[Future[PreparedBatch]] = deque()
         for entity, path in files:
             # Submission order is load order, so later files get later `_ingested_at` values.
             ingested_at = datetime.now(UTC)
@@ -121,15 +125,18 @@ def ingest_files(
 
 def _prepare(
     entity: str, path: Path, lakehouse_dir: Path, committed: set[str], ingested_at: datetime
-) -> _PreparedBatch:
-    content = path.read_bytes()
+) -> PreparedBatch:
     source_file = _relative(path, lakehouse_dir)
+    try:
+        content = _read(path, source_file)
+    except RefusedFile as refusal:
+        return PreparedBatch(FileResult(entity, source_file, "refused", message=str(refusal)))
     batch_id = hashlib.sha256(content).hexdigest()[:32]
     base = FileResult(entity, source_file, "skipped", size_bytes=len(content), batch_id=batch_id)
     if batch_id in committed:
-        return _PreparedBatch(base)
+        return PreparedBatch(base)
     try:
-        header = _read_header(content, source_file)
+        header = read_header(content, source_file)
         optional = OPTIONAL_COLUMNS.get(entity, ())
         missing = [c for c in CSV_ENTITIES[entity] if c not in header and c not in optional]
         if missing:
@@ -139,17 +146,35 @@ def _prepare(
                 "nothing of it was loaded. Fix the file and load it again."
             )
         table_dir = lakehouse_dir / "bronze" / entity
-        batch = _parse_to_parquet(path, content, header, base, table_dir, ingested_at)
+        batch = parse_to_parquet(path, content, header, base, table_dir, ingested_at)
         absent = [c for c in optional if c not in header]
         if not absent:
             return batch
         message = f"{source_file} has no column {', '.join(absent)}: loaded with it empty."
         return replace(batch, result=replace(batch.result, message=message))
     except RefusedFile as refusal:
-        return _PreparedBatch(replace(base, status="refused", message=str(refusal)))
+        return PreparedBatch(replace(base, status="refused", message=str(refusal)))
+    except (duckdb.Error, pa.ArrowException, OSError, ValueError) as error:
+        # Whatever else a file can break, it breaks that file only.
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        message = f"{source_file} could not be loaded ({reason}); nothing of it was loaded."
+        return PreparedBatch(replace(base, status="refused", message=message))
 
 
-def _commit(batch: _PreparedBatch, bronze_dir: Path, committed: set[str]) -> FileResult:
+def _read(path: Path, source_file: str) -> bytes:
+    if not path.is_file():
+        kind = "a directory" if path.is_dir() else "not a regular file"
+        raise RefusedFile(f"{source_file} is {kind}, not a CSV file; nothing was loaded from it.")
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise RefusedFile(
+            f"{source_file} could not be read ({error.strerror}); fix its permissions and "
+            "load it again."
+        ) from None
+
+
+def _commit(batch: PreparedBatch, bronze_dir: Path, committed: set[str]) -> FileResult:
     """Make a prepared file part of Bronze: its rejects first, then its rows in one commit."""
     result, written = batch.result, batch.written
     if result.status != "loaded":
@@ -178,8 +203,12 @@ def _commit(batch: _PreparedBatch, bronze_dir: Path, committed: set[str]) -> Fil
 
 def data_lines(path: Path) -> int:
     """Lines after the header of a landing file (read in chunks, for files of any size)."""
-    with path.open("rb") as handle:
-        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")) - 1
+    try:
+        with path.open("rb") as handle:
+            newlines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+    except OSError:
+        return 0  # unreadable: the loader refuses it and says why
+    return max(newlines - 1, 0)
 
 
 def _relative(path: Path, lakehouse_dir: Path) -> str:
@@ -188,154 +217,3 @@ def _relative(path: Path, lakehouse_dir: Path) -> str:
         return path.resolve().relative_to(lakehouse_dir.resolve()).as_posix()
     except ValueError:
         return path.name
-
-
-def _read_header(content: bytes, source_file: str) -> list[str]:
-    first_line = content.split(b"\n", 1)[0].rstrip(b"\r")
-    try:
-        header = next(csv.reader(io.StringIO(first_line.decode("utf-8-sig"))), [])
-    except UnicodeDecodeError as error:
-        raise RefusedFile(
-            f"{source_file} has a header that is not UTF-8 ({error.reason})."
-        ) from None
-    header = [name.strip() for name in header]
-    if not header or header == [""]:
-        raise RefusedFile(f"{source_file} is empty or has no header line.")
-    duplicated = sorted({name for name in header if header.count(name) > 1})
-    if duplicated:
-        raise RefusedFile(f"{source_file} repeats column '{duplicated[0]}' in its header.")
-    return header
-
-
-def _parse_to_parquet(
-    path: Path,
-    content: bytes,
-    header: list[str],
-    base: FileResult,
-    table_dir: Path,
-    ingested_at: datetime,
-) -> _PreparedBatch:
-    """Parse with DuckDB's CSV reader (every column as text, bad lines kept aside with their
-    reason) and write the rows with their audit columns as one Parquet file in the table."""
-    source_file = base.source_file
-    columns = ", ".join(f"{_literal(name)}: 'VARCHAR'" for name in header)
-    with duckdb.connect(config={"threads": 1}) as con:
-        con.execute(
-            f"""
-            create temp table raw as
-            select * from read_csv(
-                ?, header = true, auto_detect = false, columns = {{{columns}}},
-                delim = ',', quote = '"', escape = '"', strict_mode = true,
-                store_rejects = true, null_padding = false
-            )
-            """,
-            [str(path)],
-        )
-        errors = con.execute(
-            """
-            select min(line_byte_position), string_agg(distinct error_type, ', '),
-                   first(error_message order by column_idx)
-            from reject_errors
-            group by line
-            order by 1
-            """
-        ).fetchall()
-        (row_count,) = one_row(con.execute("select count(*) from raw"))
-
-        newlines = np.flatnonzero(np.frombuffer(content, dtype=np.uint8) == ord("\n"))
-        # DuckDB's "line" counts records; its byte position is physical, so lines come from it.
-        reject_starts = np.array([_line_start(content, int(e[0])) for e in errors], dtype=np.int64)
-        starts = _record_starts(content, newlines)
-        good_starts = starts[~np.isin(starts, reject_starts)]
-        if len(good_starts) != row_count:
-            raise RefusedFile(
-                f"{source_file} could not be split into records reliably (unbalanced quotes?); "
-                "nothing of it was loaded."
-            )
-        lines = np.searchsorted(newlines, good_starts) + 1
-        con.register("lines", pa.table({"_source_line": pa.array(lines, pa.int64())}))
-
-        partition = table_dir / f"{store.PARTITION_COLUMN}={ingested_at.date().isoformat()}"
-        partition.mkdir(parents=True, exist_ok=True)
-        # Hidden until committed: readers skip names that start with a dot.
-        parquet = partition / f".part-{base.batch_id}-{uuid.uuid4().hex[:12]}.parquet"
-        hashed = ", ".join(f"coalesce({_identifier(name)}, chr(0))" for name in header)
-        con.execute(
-            f"""
-            copy (
-                select
-                    raw.*,
-                    cast({_literal(ingested_at.isoformat())} as timestamptz) as _ingested_at,
-                    {_literal(source_file)} as _source_file,
-                    lines._source_line,
-                    {_literal(base.batch_id)} as _batch_id,
-                    md5(concat_ws(chr(31), {hashed})) as _record_hash
-                from raw positional join lines
-            ) to {_literal(str(parquet))} (format parquet)
-            """
-        )
-
-    schema = csv_table_schema(header)
-    bounds = {
-        "_ingested_at": ingested_at.isoformat().replace("+00:00", "Z"),
-        "_source_file": source_file,
-        "_batch_id": base.batch_id,
-    }
-    stats = {"numRecords": row_count, "minValues": bounds, "maxValues": bounds}
-    if row_count:
-        stats["minValues"] = {**bounds, "_source_line": int(lines[0])}
-        stats["maxValues"] = {**bounds, "_source_line": int(lines[-1])}
-
-    raw = [_raw_line(content, int(start)) for start in reject_starts]
-    count = len(errors)
-    rejects = pa.table(
-        {
-            "_source_line": pa.array(np.searchsorted(newlines, reject_starts) + 1, pa.int64()),
-            "error_type": pa.array([e[1] for e in errors], pa.string()),
-            "reason": pa.array([e[2] for e in errors], pa.string()),
-            "raw_line": pa.array([r.decode("utf-8", "backslashreplace") for r in raw], pa.string()),
-            "raw_bytes": pa.array(raw, pa.binary()),
-            "entity": pa.array([base.entity] * count, pa.string()),
-            "_ingested_at": pa.array([ingested_at] * count, pa.timestamp("us", tz="UTC")),
-            "_source_file": pa.array([source_file] * count, pa.string()),
-            "_batch_id": pa.array([base.batch_id] * count, pa.string()),
-            store.PARTITION_COLUMN: pa.array([ingested_at.date()] * count, pa.date32()),
-        }
-    )
-    result = replace(base, status="loaded", rows=row_count, rejects=count)
-    return _PreparedBatch(result, _WrittenFile(parquet, schema, stats, rejects, ingested_at))
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _record_starts(content: bytes, newlines: np.ndarray) -> np.ndarray:
-    """Byte offset where each data record starts, skipping the header and blank lines.
-
-    A newline ends a record only outside quotes; with RFC 4180 quoting ('""' inside quoted
-    text) the number of quote characters before such a newline is even.
-    """
-    data = np.frombuffer(content, dtype=np.uint8)
-    if not len(newlines):
-        return np.array([], dtype=np.int64)
-    inside_quotes = np.bitwise_xor.accumulate(data == ord('"'))
-    ends = newlines[inside_quotes[newlines] == 0]
-    starts = ends + 1  # the first record after the header starts after the header's newline
-    starts = starts[starts < len(data)]
-    blank = np.isin(data[starts], (ord("\n"), ord("\r")))
-    return starts[~blank]
-
-
-def _line_start(content: bytes, byte_position: int) -> int:
-    """Offset of the start of the physical line around `byte_position` (DuckDB's is 1-based)."""
-    return content.rfind(b"\n", 0, max(byte_position, 1)) + 1
-
-
-def _raw_line(content: bytes, start: int) -> bytes:
-    end = content.find(b"\n", start)
-    return content[start : end if end >= 0 else len(content)].rstrip(b"\r")

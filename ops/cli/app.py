@@ -6,11 +6,14 @@ prints its sentence and nothing else, ending with the error's exit code.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from typer import _click
 from typer.core import TyperGroup
 
 from common.errors import LakehouseError
+from ingest.kafka import show_client_logs
 from ops.cli import broker, generate, ingest, telemetry, warehouse
 from ops.cli.output import error
 
@@ -34,6 +37,19 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def main(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="Show the Kafka client's own log lines too.")
+    ] = False,
+) -> None:
+    """Mobility lakehouse: synthetic sources, Bronze ingestion, the broker, dbt helpers."""
+    if verbose:
+        show_client_logs()
+
+
 app.add_typer(generate.app, name="generate")
 app.add_typer(ingest.app, name="ingest")
 app.add_typer(broker.app, name="broker")

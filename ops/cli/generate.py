@@ -26,19 +26,25 @@ def _day(value: str, option: str) -> date:
 
 @app.command("mobility")
 def mobility_command(
-    trips: Annotated[int, typer.Option(help="Trip requests to generate.")] = 200_000,
-    days: Annotated[int, typer.Option(help="Days of data, one file per entity per day.")] = 28,
+    trips: Annotated[
+        int, typer.Option(help="Trip requests to generate.", min=1, max=100_000_000)
+    ] = 200_000,
+    days: Annotated[
+        int, typer.Option(help="Days of data, one file per entity per day.", min=1, max=3_650)
+    ] = 28,
     start_date: Annotated[str, typer.Option(help="First day (YYYY-MM-DD).")] = "2026-01-05",
-    zones: Annotated[int, typer.Option(help="City zones.")] = 30,
-    seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 42,
+    zones: Annotated[int, typer.Option(help="City zones.", min=2, max=998)] = 30,
+    seed: Annotated[
+        int, typer.Option(help="Random seed; same seed, same files.", min=0, max=2**32 - 1)
+    ] = 42,
     bad_fraction: Annotated[
-        float, typer.Option(help="Share of trip records that are deliberately bad.")
+        float, typer.Option(help="Share of trip records that are deliberately bad.", min=0, max=0.5)
     ] = 0.01,
     drift: Annotated[
         bool,
         typer.Option(
             "--drift",
-            help="Drift scenario: from --drift-from on, demand grows 150 %% in half the zones "
+            help="Drift scenario: from --drift-from on, demand grows 150 % in half the zones "
             "while supply stays put (surge rises). For the ML drift tables.",
         ),
     ] = False,

@@ -39,7 +39,7 @@ def csv_command(
     ] = None,
 ) -> None:
     """Land every CSV file of $LAKEHOUSE_DIR/landing/ in the Bronze tables."""
-    from ingest.loaders.csv_loader import ingest_files, landing_files
+    from ingest.loaders.csv_loader import ignored_entries, ingest_files, landing_files
 
     settings = load_settings()
     entities = entity or list(CSV_ENTITIES)
@@ -54,6 +54,8 @@ def csv_command(
             "run `lakehouse generate mobility` first or set LAKEHOUSE_DIR."
         )
     files = landing_files(settings.landing_dir, entities)
+    for entry in ignored_entries(settings.landing_dir):
+        warn(f"not loaded: landing/{entry}.")
     if not files:
         raise LakehouseError(f"no CSV files under {settings.landing_dir}/<entity>/ to ingest.")
     ensure_bronze_tables(settings.bronze_dir)

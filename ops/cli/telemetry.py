@@ -25,13 +25,21 @@ def _start(value: str | None, duration: timedelta) -> datetime:
 
 
 def simulate_command(
-    vehicles: Annotated[int, typer.Option(help="Vehicles driving at once.")] = 200,
-    minutes: Annotated[float, typer.Option(help="Simulated minutes of driving.")] = 10.0,
-    rate: Annotated[float, typer.Option(help="Readings per second per vehicle.")] = 1.0,
+    vehicles: Annotated[
+        int, typer.Option(help="Vehicles driving at once.", min=1, max=100_000)
+    ] = 200,
+    minutes: Annotated[
+        float, typer.Option(help="Simulated minutes of driving.", min=0.1, max=60 * 24 * 31)
+    ] = 10.0,
+    rate: Annotated[
+        float, typer.Option(help="Readings per second per vehicle.", min=0.01, max=100)
+    ] = 1.0,
     realtime: Annotated[
         bool, typer.Option("--realtime/--max-rate", help="Pace like real time, or go flat out.")
     ] = False,
-    seed: Annotated[int, typer.Option(help="Random seed; same seed, same events.")] = 42,
+    seed: Annotated[
+        int, typer.Option(help="Random seed; same seed, same events.", min=0, max=2**32 - 1)
+    ] = 42,
     start: Annotated[
         str | None,
         typer.Option(
@@ -39,12 +47,14 @@ def simulate_command(
             "generator's default days end."
         ),
     ] = None,
-    fault_fraction: Annotated[float, typer.Option(help="Share of faulty readings.")] = 0.005,
+    fault_fraction: Annotated[
+        float, typer.Option(help="Share of faulty readings.", min=0, max=0.5)
+    ] = 0.005,
     drift: Annotated[
         bool,
         typer.Option(
             "--drift",
-            help="Drift scenario: from 60 %% of the run on, every driver drives harder "
+            help="Drift scenario: from 60 % of the run on, every driver drives harder "
             "(faster, sharper throttle and brakes). For the ML drift tables.",
         ),
     ] = False,
@@ -52,7 +62,7 @@ def simulate_command(
         bool,
         typer.Option(
             "--incident",
-            help="Incident scenario: from 90 %% of the run on, the coolant sensors of a third "
+            help="Incident scenario: from 90 % of the run on, the coolant sensors of a third "
             "of the fleet report one stuck value. For Elementary's anomaly tests.",
         ),
     ] = False,
@@ -99,11 +109,18 @@ def simulate_command(
 
 def land_command(
     until_idle: Annotated[
-        float | None, typer.Option(help="Stop after this many seconds without a message.")
+        float | None,
+        typer.Option(help="Stop after this many seconds without a message.", min=0.1, max=86_400),
     ] = None,
-    max_events: Annotated[int | None, typer.Option(help="Stop after this many events.")] = None,
-    batch_size: Annotated[int, typer.Option(help="Events per Bronze commit at most.")] = 50_000,
-    batch_seconds: Annotated[float, typer.Option(help="Seconds per micro-batch at most.")] = 5.0,
+    max_events: Annotated[
+        int | None, typer.Option(help="Stop after this many events.", min=1)
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option(help="Events per Bronze commit at most.", min=100, max=1_000_000)
+    ] = 50_000,
+    batch_seconds: Annotated[
+        float, typer.Option(help="Seconds per micro-batch at most.", min=0.1, max=3_600)
+    ] = 5.0,
 ) -> None:
     """Land the telemetry topic in Bronze (runs until stopped unless told otherwise)."""
     from ingest.loaders.lander import Lander

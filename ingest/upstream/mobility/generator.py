@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from ingest.contracts.entities import ENTITY_COLUMNS
+from ingest.contracts.entities import ENTITY_COLUMNS, LANDING_MANIFEST
 from ingest.upstream.mobility.bad_records import BAD_RECORD_KINDS, inject_bad_records
 from ingest.upstream.mobility.config import GenerationReport, GeneratorConfig
 from ingest.upstream.mobility.demand import INCIDENT_OUTAGE_HOURS, DemandModel, TripFactory
@@ -138,4 +138,4 @@ def _write_manifest(landing_dir: Path, config: GeneratorConfig, report: Generati
         "bad_record_outcomes": BAD_RECORD_KINDS,
         "incident": report.incident,
     }
-    (landing_dir / "_manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    (landing_dir / LANDING_MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")

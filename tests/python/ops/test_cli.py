@@ -31,7 +31,7 @@ def test_unknown_entity_is_named(lakehouse_dir):
 
 def test_invalid_generator_option_is_explained(lakehouse_dir):
     result = runner.invoke(app, ["generate", "mobility", "--trips", "0"])
-    assert result.exit_code == 1 and "trips and days must be at least 1" in result.output
+    assert result.exit_code == 2 and "Invalid value for '--trips'" in result.output
     assert "Traceback" not in result.output
 
 
