@@ -47,7 +47,7 @@
 {%- endmacro %}
 
 {#-
-    Incremental validation (models in validated/ folders): on incremental runs, only the
+    Incremental validation (models in versions/ folders): on incremental runs, only the
     Bronze batches the validated table does not hold yet.
 -#}
 {% macro unvalidated_batches() -%}
@@ -89,7 +89,7 @@
 {%- endmacro %}
 
 {#-
-    The rows a validated model writes (see with_earlier_versions), each flagged
+    The rows a versions model writes (see with_earlier_versions), each flagged
     `is_superseded` over its whole key.
 -#}
 {% macro flag_superseded(checked_cte, key, order_by=none) -%}
