@@ -1,11 +1,7 @@
 -- One row per trip request, with keys to every dimension (unknown members when unmatched).
-{#- delete+insert needs DELETE, which Parquet tables on open-source Spark lack: there the fact
-    is rebuilt in full on every run (same rows; README, Scale-out). -#}
 {{ config(
-    materialized='incremental' if target.type == 'duckdb' else 'table',
-    incremental_strategy='delete+insert',
-    unique_key='trip_id',
-    on_schema_change='fail'
+    materialized=delete_insert_materialization(), incremental_strategy='delete+insert',
+    unique_key='trip_id', on_schema_change='fail'
 ) }}
 
 with

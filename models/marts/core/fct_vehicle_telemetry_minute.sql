@@ -1,12 +1,8 @@
 -- One row per vehicle per minute of telemetry. Incremental: the minutes that received new
 -- (or late) readings are recomputed from all their readings and replace the old rows.
-{#- delete+insert needs DELETE, which Parquet tables on open-source Spark lack: there the fact
-    is rebuilt in full on every run (same rows; README, Scale-out). -#}
 {{ config(
-    materialized='incremental' if target.type == 'duckdb' else 'table',
-    incremental_strategy='delete+insert',
-    unique_key='vehicle_minute_id',
-    on_schema_change='fail'
+    materialized=delete_insert_materialization(), incremental_strategy='delete+insert',
+    unique_key='vehicle_minute_id', on_schema_change='fail'
 ) }}
 
 with
