@@ -10,16 +10,3 @@
 {% macro spark__json_text(column, field) -%}
     get_json_object({{ column }}, '$.{{ field }}')
 {%- endmacro %}
-
-{#- Milliseconds since the Unix epoch as a UTC timestamp. -#}
-{% macro timestamp_from_epoch_ms(expression) -%}
-    {{ return(adapter.dispatch('timestamp_from_epoch_ms', 'mobility_lakehouse')(expression)) }}
-{%- endmacro %}
-
-{% macro default__timestamp_from_epoch_ms(expression) -%}
-    epoch_ms(cast({{ expression }} as bigint))
-{%- endmacro %}
-
-{% macro spark__timestamp_from_epoch_ms(expression) -%}
-    timestamp_millis(cast({{ expression }} as bigint))
-{%- endmacro %}

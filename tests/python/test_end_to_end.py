@@ -41,7 +41,7 @@ def _silver_counts(warehouse: Path) -> dict[str, int]:
                 select 'silver', count(*) from silver.stg_mobility__trips
                 union all select 'rejected', count(*) from silver.stg_mobility__trips_rejected
                 union all select 'superseded', count(*) filter (where is_superseded)
-                    from silver.base_mobility__trips_validated
+                    from silver.stg_mobility__trip_versions
                 union all select 'revenue_cents', cast(sum(total_fare) * 100 as bigint)
                     from silver.stg_mobility__trips
                 union all select 'telemetry', count(*) from silver.stg_telemetry__events

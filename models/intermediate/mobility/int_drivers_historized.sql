@@ -2,7 +2,7 @@
 with
 
 versions as (
-    select * from {{ ref('base_mobility__drivers_validated') }}
+    select * from {{ ref('stg_mobility__driver_versions') }}
     where rejection_reason is null
 ),
 

@@ -1,5 +1,8 @@
 -- One row per trip request, with keys to every dimension (unknown members when unmatched).
-{{ config(unique_key='trip_id') }}
+{{ config(
+    materialized=delete_insert_materialization(), incremental_strategy='delete+insert',
+    unique_key='trip_id', on_schema_change='fail'
+) }}
 
 with
 

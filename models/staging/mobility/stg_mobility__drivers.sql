@@ -1,8 +1,8 @@
 -- One row per driver: the newest delivered version, when it passes every rule.
 with
 
-validated as (
-    select * from {{ ref('base_mobility__drivers_validated') }}
+versions as (
+    select * from {{ ref('stg_mobility__driver_versions') }}
 ),
 
 final as (
@@ -17,7 +17,7 @@ final as (
         joined_at,
         updated_at,
         {{ audit_columns() }}
-    from validated
+    from versions
     where not is_superseded and rejection_reason is null
 )
 

@@ -1,3 +1,3 @@
 -- Drivers whose newest version breaks a rule, with the rule (rejection_reason): kept, not dropped.
-select * from {{ ref('base_mobility__drivers_validated') }}
+select * from {{ ref('stg_mobility__driver_versions') }}
 where not is_superseded and rejection_reason is not null

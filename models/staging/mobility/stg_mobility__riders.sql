@@ -1,8 +1,8 @@
 -- One row per rider: the newest delivered version, when it passes every rule.
 with
 
-validated as (
-    select * from {{ ref('base_mobility__riders_validated') }}
+versions as (
+    select * from {{ ref('stg_mobility__rider_versions') }}
 ),
 
 final as (
@@ -14,7 +14,7 @@ final as (
         home_zone_id,
         signup_at,
         {{ audit_columns() }}
-    from validated
+    from versions
     where not is_superseded and rejection_reason is null
 )
 

@@ -1,8 +1,8 @@
 -- One row per trip: the newest delivered version, when it passes every rule.
 with
 
-validated as (
-    select * from {{ ref('base_mobility__trips_validated') }}
+versions as (
+    select * from {{ ref('stg_mobility__trip_versions') }}
 ),
 
 final as (
@@ -35,7 +35,7 @@ final as (
 
         -- audit
         {{ audit_columns() }}
-    from validated
+    from versions
     where not is_superseded and rejection_reason is null
 )
 

@@ -1,8 +1,8 @@
 -- One row per vehicle: the newest delivered version, when it passes every rule.
 with
 
-validated as (
-    select * from {{ ref('base_mobility__vehicles_validated') }}
+versions as (
+    select * from {{ ref('stg_mobility__vehicle_versions') }}
 ),
 
 final as (
@@ -14,7 +14,7 @@ final as (
         model_year,
         seats,
         {{ audit_columns() }}
-    from validated
+    from versions
     where not is_superseded and rejection_reason is null
 )
 

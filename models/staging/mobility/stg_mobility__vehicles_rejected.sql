@@ -1,3 +1,3 @@
 -- Vehicles whose newest version breaks a rule, with the rule (rejection_reason): kept, not dropped.
-select * from {{ ref('base_mobility__vehicles_validated') }}
+select * from {{ ref('stg_mobility__vehicle_versions') }}
 where not is_superseded and rejection_reason is not null

@@ -1,8 +1,8 @@
 -- One row per zone: the newest delivered version, when it passes every rule.
 with
 
-validated as (
-    select * from {{ ref('base_mobility__zones_validated') }}
+versions as (
+    select * from {{ ref('stg_mobility__zone_versions') }}
 ),
 
 final as (
@@ -14,7 +14,7 @@ final as (
         centroid_lat,
         centroid_lon,
         {{ audit_columns() }}
-    from validated
+    from versions
     where not is_superseded and rejection_reason is null
 )
 

@@ -1,8 +1,8 @@
 -- One row per simulated trip, with the driving profile: a training label, never a feature.
 with
 
-validated as (
-    select * from {{ ref('base_telemetry__driving_trips_validated') }}
+versions as (
+    select * from {{ ref('stg_telemetry__driving_trip_versions') }}
 ),
 
 final as (
@@ -13,7 +13,7 @@ final as (
         driving_profile,
         started_at,
         {{ audit_columns() }}
-    from validated
+    from versions
     where not is_superseded and rejection_reason is null
 )
 

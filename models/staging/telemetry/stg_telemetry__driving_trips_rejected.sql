@@ -1,3 +1,3 @@
 -- Trip metadata rows that break a rule, with the rule (rejection_reason): kept, not dropped.
-select * from {{ ref('base_telemetry__driving_trips_validated') }}
+select * from {{ ref('stg_telemetry__driving_trip_versions') }}
 where not is_superseded and rejection_reason is not null

@@ -1,8 +1,8 @@
 -- One row per telemetry event: typed, UTC, each event_id once, physically plausible.
 with
 
-validated as (
-    select * from {{ ref('base_telemetry__events_validated') }}
+versions as (
+    select * from {{ ref('stg_telemetry__event_versions') }}
 ),
 
 final as (
@@ -40,7 +40,7 @@ final as (
         kafka_offset,
         _ingested_at,
         _batch_id
-    from validated
+    from versions
     where not is_superseded and rejection_reason is null
 )
 

@@ -1,3 +1,3 @@
 -- Telemetry events that break a plausibility rule, with the rule: kept, not dropped.
-select * from {{ ref('base_telemetry__events_validated') }}
+select * from {{ ref('stg_telemetry__event_versions') }}
 where not is_superseded and rejection_reason is not null

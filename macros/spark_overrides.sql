@@ -1,4 +1,12 @@
 {#-
+    dbt-spark's dateadd goes through unix seconds and to_timestamp, which moves hours on a
+    Spark session whose time zone is not the JVM's; Spark's own timestampadd does not.
+-#}
+{% macro spark__dateadd(datepart, interval, from_date_or_timestamp) -%}
+    timestampadd({{ datepart }}, {{ interval }}, {{ from_date_or_timestamp }})
+{%- endmacro %}
+
+{#-
     dbt-spark's `session` connection formats seed values into the INSERT without escaping
     quotes, so a seed value with an apostrophe ("New Year's Day") breaks the statement. This
     is dbt-spark's `spark__load_csv_rows` with the text values escaped first.

@@ -1,29 +1,3 @@
-{#- Seconds since the Unix epoch, as a number (for slopes and time arithmetic). -#}
-{% macro epoch_seconds(column) -%}
-    {{ return(adapter.dispatch('epoch_seconds', 'mobility_lakehouse')(column)) }}
-{%- endmacro %}
-
-{% macro default__epoch_seconds(column) -%}
-    epoch({{ column }})
-{%- endmacro %}
-
-{% macro spark__epoch_seconds(column) -%}
-    unix_timestamp({{ column }})
-{%- endmacro %}
-
-{#- The start of the fixed window of `minutes` minutes a timestamp falls in. -#}
-{% macro window_start(column, minutes) -%}
-    {{ return(adapter.dispatch('window_start', 'mobility_lakehouse')(column, minutes)) }}
-{%- endmacro %}
-
-{% macro default__window_start(column, minutes) -%}
-    time_bucket(interval ({{ minutes }}) minute, {{ column }})
-{%- endmacro %}
-
-{% macro spark__window_start(column, minutes) -%}
-    timestamp_seconds(floor(unix_timestamp({{ column }}) / ({{ minutes }} * 60)) * ({{ minutes }} * 60))
-{%- endmacro %}
-
 {#- The time-based train/test cut-off: the instant `1 - test_fraction` of the way from the first
     to the last value of `column`, truncated to `grain` (a day: a cut-off date). An aggregate:
     select it from the whole table in a one-row CTE and cross join that (a window over the whole
