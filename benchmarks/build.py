@@ -1,4 +1,4 @@
-"""`lakehouse bench build`: Silver and Gold build times and memory on DuckDB at a data size.
+"""`make bench-build`: Silver and Gold build times and memory on DuckDB at a data size.
 
 For each size: generate the trips, stream proportional telemetry (600,000 events per million
 trips) through the embedded broker, land both, then time in separate processes `dbt run` of

@@ -1,4 +1,4 @@
-"""`lakehouse bench engines`: the same Silver, Gold and ML on DuckDB and on Spark (`spark_local`).
+"""`make bench-engines`: the same Silver, Gold and ML on DuckDB and on Spark (`spark_local`).
 
 For each size the data are generated and landed once (as `bench build` does, but as plain
 Parquet Bronze, which both engines read: this Spark has no Delta reader); then, per engine,

@@ -1,4 +1,4 @@
-"""`lakehouse bench ml`: the ML models' training and scoring time and memory at a data size.
+"""`make bench-ml`: the ML models' training and scoring time and memory at a data size.
 
 For each size: load the data as `bench build` does, time the whole `dbt build` (Silver, Gold,
 ML and every test - the figure the demo-scale target is about), then run each ML Python model

@@ -1,4 +1,4 @@
-"""`lakehouse bench stream`: simulator, producer, lander and raw-consume rates on one broker.
+"""`make bench-stream`: simulator, producer, lander and raw-consume rates on one broker.
 
 Each phase runs in its own process (`python -m benchmarks.stream <phase> <json>`), so its
 peak RSS is its own. Rates are steady state: from the first message to the last.

@@ -6,7 +6,7 @@
     iteration"). On Spark each source becomes a view in the `bronze` schema over its table
     (`meta.bronze_table_path`) in the format Bronze is written in (`BRONZE_FORMAT`): `delta`
     needs the Delta Lake JARs and session extension; `parquet` (plain Parquet Bronze, read with
-    its partitions, the schema from its `_common_metadata`) works on any Spark (README, Scale-out).
+    its partitions, the schema from its `_common_metadata`) works on any Spark (docs/spark.md).
 -#}
 {% macro register_bronze_sources() -%}
     {{ return(adapter.dispatch('register_bronze_sources')()) }}
@@ -38,7 +38,7 @@
             {{ exceptions.raise_compiler_error(
                 "Bronze is Delta Lake (BRONZE_FORMAT=delta) but this Spark has no Delta reader "
                 ~ "(spark.sql.extensions lacks io.delta.sql.DeltaSparkSessionExtension). Either "
-                ~ "add the Delta Lake JARs and session extension (README, Scale-out) or ingest "
+                ~ "add the Delta Lake JARs and session extension (docs/spark.md) or ingest "
                 ~ "into a lakehouse with BRONZE_FORMAT=parquet and run dbt with it set too."
             ) }}
         {%- endif -%}
@@ -46,7 +46,7 @@
             else 'the ML models (dbt Python models need type spark_session) and Elementary are' -%}
         {{ log(
             "Spark: " ~ disabled ~ " disabled on this target; Bronze is read as "
-            ~ bronze_format ~ ". See the README, Scale-out.",
+            ~ bronze_format ~ ". See docs/spark.md.",
             info=true
         ) }}
         {%- set statements = ['create schema if not exists bronze'] -%}

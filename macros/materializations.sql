@@ -1,7 +1,7 @@
 {#-
     The materialization of a model kept up to date with delete+insert: incremental where the
     engine can DELETE (DuckDB); elsewhere a table rebuilt in full on every run, because Parquet
-    tables on open-source Spark lack DELETE (same rows; README, Scale-out).
+    tables on open-source Spark lack DELETE (same rows; docs/spark.md).
 -#}
 {% macro delete_insert_materialization() -%}
     {{ return(adapter.dispatch('delete_insert_materialization', 'mobility_lakehouse')()) }}

@@ -6,7 +6,7 @@ by an order of magnitude but share the daily and weekly shape of demand, and rel
 level every zone teaches the model the same shape. Learned in absolute requests, the trees
 must piece together size x shape from a few rows per zone-hour, which at large volumes left
 the model no better than the seasonal-naive baseline (same hour last week) - measured at 10M
-trips, README Machine learning.
+trips, docs/ml.md.
 """
 
 from __future__ import annotations

@@ -98,7 +98,7 @@ def _silver_counts(warehouse: Path) -> dict[str, tuple[int, int, int]]:
                     (select count(*) from silver.stg_{model}),
                     (select count(*) from silver.stg_{model}_rejected),
                     (select count(*) filter (where is_superseded)
-                     from silver.stg_{model.removesuffix('s')}_versions)
+                     from silver.stg_{model.removesuffix("s")}_versions)
                 """
             try:
                 silver, rejected, superseded = one_row(con.execute(query))

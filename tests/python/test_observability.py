@@ -72,7 +72,7 @@ def test_clean_run_raises_no_anomaly_and_every_monitor_has_data(clean):
     lakehouse, _ = clean
     results = _elementary_results(lakehouse)
     # The ML drift tables are left out: on a data set this small a day's PSI is noisy (the
-    # demo's 200,000 trips raise no anomaly there either; README, Observability).
+    # demo's 200,000 trips raise no anomaly there either; docs/observability.md).
     data = [r for r in results if not r["table_name"].startswith("ml_")]
     flagged = [r for r in data if r["status"] != "pass"]
     assert not flagged, flagged
