@@ -22,11 +22,23 @@
 {%- endmacro %}
 
 {% macro default__timestamp_from_epoch_ms(expression) -%}
-    epoch_ms(cast({{ expression }} as bigint))
+    case
+        when {{ epoch_ms_is_representable(expression) }}
+            then epoch_ms(cast({{ expression }} as bigint))
+    end
 {%- endmacro %}
 
 {% macro spark__timestamp_from_epoch_ms(expression) -%}
-    timestamp_millis(cast({{ expression }} as bigint))
+    case
+        when {{ epoch_ms_is_representable(expression) }}
+            then timestamp_millis(cast({{ expression }} as bigint))
+    end
+{%- endmacro %}
+
+{#- True when milliseconds since the epoch name an instant from year 1 to 9999, which every
+    engine's timestamp holds (false for null); beyond, a conversion would fail. -#}
+{% macro epoch_ms_is_representable(expression) -%}
+    ({{ expression }} is not null and {{ expression }} between -62135596800000 and 253402300799999)
 {%- endmacro %}
 
 {#- Seconds since the Unix epoch, as a number (for slopes and time arithmetic). -#}

@@ -48,3 +48,15 @@
         true
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+    Post-hook of an incremental fact: delete the rows whose key is no longer in Silver (a
+    re-sent record now rejected, say), which the arrival window alone would never revisit. So
+    the fact follows Silver without a full refresh. Nothing to do where the fact is rebuilt.
+-#}
+{% macro remove_rows_gone_from(silver, key) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where {{ key }} not in (select silver.{{ key }} from {{ silver }} as silver)
+    {%- endif -%}
+{%- endmacro %}

@@ -3,6 +3,7 @@ loading a registered version. Nothing here calls the network when tracking local
 
 from __future__ import annotations
 
+import fcntl
 from pathlib import Path
 
 import mlflow
@@ -26,13 +27,17 @@ def client() -> MlflowClient:
 
 def _create_local_store(database: Path) -> None:
     """Create a new SQLite store with its artifact root under $LAKEHOUSE_DIR: created by a plain
-    client, its default experiment would record `./mlruns`, a path in the working directory."""
+    client, its default experiment would record `./mlruns`, a path in the working directory. The
+    training models run in parallel threads: one creates the store, the others wait for it."""
     if database.exists():
         return
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
     database.parent.mkdir(parents=True, exist_ok=True)
-    SqlAlchemyStore(f"sqlite:///{database}", (lakehouse_dir() / "mlartifacts").as_uri())
+    with database.with_name(database.name + ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not database.exists():
+            SqlAlchemyStore(f"sqlite:///{database}", (lakehouse_dir() / "mlartifacts").as_uri())
 
 
 def experiment_id(name: str) -> str:

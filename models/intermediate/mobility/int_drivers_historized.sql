@@ -12,7 +12,7 @@ deliveries as (
         -- The same version delivered twice is one version: keep its newest delivery.
         row_number() over (
             partition by driver_id, updated_at
-            order by _ingested_at desc, _source_file desc, _source_line desc
+            order by {{ delivery_order() }}
         ) as delivery_rank
     from versions
 ),

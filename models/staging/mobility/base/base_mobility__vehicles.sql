@@ -1,3 +1,4 @@
 -- Bronze vehicles copied into the warehouse; each run reads only the batches not copied yet.
+{{ elementary_tables_first() }}
 select * from {{ source('mobility', 'vehicles') }}
 where {{ new_bronze_batches() }}

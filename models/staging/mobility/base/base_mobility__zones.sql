@@ -1,3 +1,4 @@
 -- Bronze zones copied into the warehouse; each run reads only the batches not copied yet.
+{{ elementary_tables_first() }}
 select * from {{ source('mobility', 'zones') }}
 where {{ new_bronze_batches() }}

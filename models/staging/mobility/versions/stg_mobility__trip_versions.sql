@@ -43,6 +43,20 @@ typed as (
         lower(trim(status)) as status,
 
         -- raw text kept to tell "missing" from "unparseable"
+        {%- set measures = [
+            ('distance_km', 'double'), ('duration_min', 'double'),
+            ('base_fare', 'decimal(12, 2)'), ('surge_multiplier', 'decimal(4, 2)'),
+            ('tip', 'decimal(12, 2)'), ('total_fare', 'decimal(12, 2)'), ('rating', 'integer'),
+        ] %}
+        (
+            {%- for column, type in measures %}
+                {{ is_malformed_number(column, type) }}{{ ' or' if not loop.last }}
+            {%- endfor %}
+        ) as has_malformed_number,
+        greatest(
+            length(trip_id), length(rider_id), length(driver_id), length(vehicle_id),
+            length(pickup_zone_id), length(dropoff_zone_id)
+        ) as longest_id,
         nullif(trim(requested_at), '') as requested_at_raw,
         nullif(trim(pickup_at), '') as pickup_at_raw,
         nullif(trim(dropoff_at), '') as dropoff_at_raw,
@@ -57,12 +71,19 @@ checked as (
     select
         *,
         case
+            when longest_id > {{ var('max_id_length') }} then 'implausible_id_length'
             when trip_id is null then 'missing_trip_id'
             when
                 (requested_at_raw is not null and requested_at is null)
                 or (pickup_at_raw is not null and pickup_at is null)
                 or (dropoff_at_raw is not null and dropoff_at is null)
                 then 'malformed_timestamp'
+            when has_malformed_number then 'malformed_number'
+            when
+                not {{ is_plausible_time('requested_at') }}
+                or not {{ is_plausible_time('coalesce(pickup_at, requested_at)') }}
+                or not {{ is_plausible_time('coalesce(dropoff_at, requested_at)') }}
+                then 'implausible_timestamp'
             when
                 rider_id is null or pickup_zone_id is null or requested_at is null
                 or status is null or base_fare is null or total_fare is null

@@ -6,32 +6,67 @@ events as (
     where {{ unvalidated_batches() }}
 ),
 
+{#- The readings of the event contract (ingest/contracts/telemetry.py), as numbers. -#}
+{%- set numbers = [
+    'speed_kmh', 'rpm', 'throttle_pct', 'brake_pct', 'acceleration_ms2', 'coolant_temp_c',
+    'fuel_rate_lph', 'odometer_km', 'lat', 'lon', 'heading_deg',
+] %}
+
+fields as (
+    select
+        events.*,
+        {% for field in numbers + ['gear', 'ts'] %}
+            {{ json_text('value', field) }} as {{ field }}_text,
+        {% endfor %}
+        {{ json_text('value', 'vehicle_id') }} as vehicle_id_text,
+        {{ json_text('value', 'driver_id') }} as driver_id_text,
+        {{ json_text('value', 'trip_id') }} as trip_id_text
+    from events
+),
+
+typed as (
+    select
+        fields.*,
+        try_cast(ts_text as bigint) as ts_ms,
+        {% for field in numbers %}
+            try_cast({{ field }}_text as double) as {{ field }},
+        {% endfor %}
+        try_cast(gear_text as integer) as gear
+    from fields
+),
+
 parsed as (
     select
         -- ids
         event_id,
-        {{ clean_key(json_text('value', 'vehicle_id')) }} as vehicle_id,
-        {{ clean_key(json_text('value', 'driver_id')) }} as driver_id,
-        {{ clean_key(json_text('value', 'trip_id')) }} as trip_id,
+        {{ clean_key('vehicle_id_text') }} as vehicle_id,
+        {{ clean_key('driver_id_text') }} as driver_id,
+        {{ clean_key('trip_id_text') }} as trip_id,
 
-        -- timestamps (UTC)
-        {{ timestamp_from_epoch_ms("try_cast(" ~ json_text('value', 'ts') ~ " as bigint)") }}
-            as event_at,
+        -- timestamps (UTC); only epochs a timestamp can hold become one
+        {{ timestamp_from_epoch_ms('ts_ms') }} as event_at,
 
         -- readings
-        try_cast({{ json_text('value', 'speed_kmh') }} as double) as speed_kmh,
-        try_cast({{ json_text('value', 'rpm') }} as double) as rpm,
-        try_cast({{ json_text('value', 'gear') }} as integer) as gear,
-        try_cast({{ json_text('value', 'throttle_pct') }} as double) as throttle_pct,
-        try_cast({{ json_text('value', 'brake_pct') }} as double) as brake_pct,
-        try_cast({{ json_text('value', 'acceleration_ms2') }} as double) as acceleration_ms2,
-        try_cast({{ json_text('value', 'coolant_temp_c') }} as double) as coolant_temp_c,
-        try_cast({{ json_text('value', 'fuel_rate_lph') }} as double) as fuel_rate_lph,
-        try_cast({{ json_text('value', 'odometer_km') }} as double) as odometer_km,
-        try_cast({{ json_text('value', 'lat') }} as double) as lat,
-        try_cast({{ json_text('value', 'lon') }} as double) as lon,
-        try_cast({{ json_text('value', 'heading_deg') }} as double) as heading_deg,
+        {% for field in numbers %}
+            {{ field }},
+        {% endfor %}
+        gear,
         {{ json_text('value', 'dtc') }} as dtc,
+
+        -- typing: the first field delivered in a form the contract does not allow
+        case
+            when ts_text is not null and not {{ epoch_ms_is_representable('ts_ms') }}
+                then 'ts'
+            when gear_text is not null and gear is null then 'gear'
+            {% for field in numbers %}
+                when {{ field }}_text is not null and not {{ is_finite(field) }}
+                    then '{{ field }}'
+            {% endfor %}
+        end as malformed_field,
+        greatest(
+            length(event_id), length(vehicle_id_text), length(driver_id_text),
+            length(trip_id_text)
+        ) as longest_id,
 
         -- delivery
         kafka_partition,
@@ -40,7 +75,7 @@ parsed as (
         _ingested_at,
         _batch_id,
         {{ bronze_row_id(['kafka_partition', 'kafka_offset']) }} as _row_id
-    from events
+    from typed
 ),
 
 -- The newest reading of each vehicle validated in earlier runs (all of which arrived earlier).
@@ -86,7 +121,11 @@ checked as (
         ) > 0 as is_late,
         rpm is null or speed_kmh is null or coolant_temp_c is null as has_missing_reading,
         case
+            when longest_id > {{ var('max_id_length') }} then 'implausible_id_length'
+            when malformed_field is not null then 'malformed_' || malformed_field
             when vehicle_id is null or event_at is null then 'missing_required_field'
+            when not {{ is_plausible_time('event_at', '_ingested_at') }}
+                then 'implausible_event_time'
             when rpm not between 0 and 8000 then 'rpm_out_of_range'
             when speed_kmh not between 0 and 300 then 'speed_out_of_range'
             when coolant_temp_c not between -40 and 150 then 'coolant_out_of_range'
@@ -98,7 +137,9 @@ checked as (
 
 final as (
     -- A re-sent event keeps its first delivery.
-    {{ flag_superseded('checked', 'event_id', '_ingested_at, kafka_partition, kafka_offset') }}
+    {{ flag_superseded(
+        'checked', 'event_id', '_ingested_at, kafka_partition, kafka_offset', keyless=none
+    ) }}
 )
 
 select * from final
