@@ -150,7 +150,13 @@ def bronze_format() -> str:
 
 
 def lakehouse_dir() -> Path:
-    return Path(env("LAKEHOUSE_DIR")).expanduser().resolve()
+    """LAKEHOUSE_DIR, absolute; it must be a directory (or not exist yet)."""
+    path = Path(env("LAKEHOUSE_DIR")).expanduser().resolve()
+    if path.exists() and not path.is_dir():
+        raise InvalidSetting(
+            f"LAKEHOUSE_DIR={path} is a file, not a directory: point it elsewhere."
+        )
+    return path
 
 
 def mlflow_tracking_uri() -> str:

@@ -212,8 +212,9 @@ def data_lines(path: Path) -> int:
 
 
 def _relative(path: Path, lakehouse_dir: Path) -> str:
-    """Paths are recorded relative to the lakehouse, so no machine path lands in the data."""
+    """Paths are recorded relative to the lakehouse, so no machine path lands in the data (the
+    file's own name, even when it is a link)."""
     try:
-        return path.resolve().relative_to(lakehouse_dir.resolve()).as_posix()
+        return (path.parent.resolve() / path.name).relative_to(lakehouse_dir.resolve()).as_posix()
     except ValueError:
         return path.name

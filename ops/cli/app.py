@@ -1,7 +1,8 @@
 """The `lakehouse` command: its command groups, and the one handler of user errors.
 
 Every error a user can cause is a `common.errors.LakehouseError`; the root group catches it and
-prints its sentence and nothing else, ending with the error's exit code.
+prints its sentence and nothing else, ending with the error's exit code. An operating system
+error (a directory that cannot be written) is one sentence too.
 """
 
 from __future__ import annotations
@@ -29,6 +30,12 @@ class LakehouseGroup(TyperGroup):
         except LakehouseError as problem:
             error(str(problem))
             ctx.exit(problem.exit_code)
+        except OSError as problem:  # a directory that cannot be written, a full disk
+            where = f": {problem.filename}" if problem.filename else ""
+            error(
+                f"{problem.strerror or problem}{where} (check LAKEHOUSE_DIR and its permissions)."
+            )
+            ctx.exit(1)
 
 
 app = typer.Typer(

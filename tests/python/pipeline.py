@@ -21,11 +21,14 @@ INGEST = [LAKEHOUSE_CLI, "ingest", "csv"]
 BUILD = [str(BIN / "dbt"), "build"]
 
 
-def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    result = subprocess.run(args, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+def run(
+    args: list[str], env: dict[str, str], expect: int = 0, cwd: Path = REPO_ROOT
+) -> subprocess.CompletedProcess:
+    """Run a command to completion; it must exit with `expect`."""
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
     # The ends of the outputs say what failed (dbt prints its failures last); CI logs show
     # a part of a long message only.
-    assert result.returncode == 0, (
+    assert result.returncode == expect, (
         f"{' '.join(args)} exited with {result.returncode}.\n"
         f"stderr (end):\n{_tail(result.stderr)}\nstdout (end):\n{_tail(result.stdout)}"
     )

@@ -6,6 +6,7 @@ events as (
     where {{ unvalidated_batches() }}
 ),
 
+{%- set first_delivery_order = '_ingested_at, kafka_partition, kafka_offset' %}
 {#- The readings of the event contract (ingest/contracts/telemetry.py), as numbers. -#}
 {%- set numbers = [
     'speed_kmh', 'rpm', 'throttle_pct', 'brake_pct', 'acceleration_ms2', 'coolant_temp_c',
@@ -27,11 +28,11 @@ fields as (
 typed as (
     select
         fields.*,
-        try_cast(ts_text as bigint) as ts_ms,
+        try_cast(fields.ts_text as bigint) as ts_ms,
         {% for field in numbers %}
-            try_cast({{ field }}_text as double) as {{ field }},
+            try_cast(fields.{{ field }}_text as double) as {{ field }},
         {% endfor %}
-        try_cast(gear_text as integer) as gear
+        try_cast(fields.gear_text as integer) as gear
     from fields
 ),
 
@@ -137,9 +138,7 @@ checked as (
 
 final as (
     -- A re-sent event keeps its first delivery.
-    {{ flag_superseded(
-        'checked', 'event_id', '_ingested_at, kafka_partition, kafka_offset', keyless=none
-    ) }}
+    {{ flag_superseded('checked', 'event_id', first_delivery_order, keyless=none) }}
 )
 
 select * from final
