@@ -3,6 +3,7 @@ loading a registered version. Nothing here calls the network when tracking local
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import mlflow
@@ -13,6 +14,9 @@ from common.settings import lakehouse_dir, mlflow_tracking_uri
 
 LATEST = "latest"
 FINGERPRINT_TAG = "training_fingerprint"
+# dbt runs Python models on several threads: the first two to train must not both create the
+# store (sqlite3 "table experiments already exists").
+_STORE_LOCK = threading.Lock()
 
 
 def client() -> MlflowClient:
@@ -27,12 +31,13 @@ def client() -> MlflowClient:
 def _create_local_store(database: Path) -> None:
     """Create a new SQLite store with its artifact root under $LAKEHOUSE_DIR: created by a plain
     client, its default experiment would record `./mlruns`, a path in the working directory."""
-    if database.exists():
-        return
-    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+    with _STORE_LOCK:
+        if database.exists():
+            return
+        from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
-    database.parent.mkdir(parents=True, exist_ok=True)
-    SqlAlchemyStore(f"sqlite:///{database}", (lakehouse_dir() / "mlartifacts").as_uri())
+        database.parent.mkdir(parents=True, exist_ok=True)
+        SqlAlchemyStore(f"sqlite:///{database}", (lakehouse_dir() / "mlartifacts").as_uri())
 
 
 def experiment_id(name: str) -> str:
