@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -165,13 +166,16 @@ def _healthy(timeout: float = 1.0) -> bool:
         return False
 
 
-def start(settings: Settings, timeout: float = 180.0) -> str:
-    """Set up, then start the api-server (UI), scheduler and dag-processor in the background."""
-    if all(running_pid(settings, p) for p in PROCESSES):
+def start(
+    settings: Settings, processes: tuple[str, ...] = PROCESSES, timeout: float = 180.0
+) -> str:
+    """Set up, then start the api-server (UI), scheduler and dag-processor in the background
+    (`processes`: the api-server alone shows the runs recorded so far and schedules nothing)."""
+    if all(running_pid(settings, p) for p in processes):
         return f"Airflow is already running on {url()}"
     setup(settings)
     binary = str(venv(settings) / "bin" / "airflow")
-    for process in PROCESSES:
+    for process in processes:
         if running_pid(settings, process):
             continue
         pid_file, log_file = _files(settings, process)
@@ -189,10 +193,10 @@ def start(settings: Settings, timeout: float = 180.0) -> str:
         pid_file.write_text(str(child.pid))
     deadline = time.monotonic() + timeout
     while not _healthy():
-        dead = [p for p in PROCESSES if not running_pid(settings, p)]
+        dead = [p for p in processes if not running_pid(settings, p)]
         if dead or time.monotonic() > deadline:
             stop(settings)
-            logs = ", ".join(str(_files(settings, p)[1]) for p in dead or PROCESSES)
+            logs = ", ".join(str(_files(settings, p)[1]) for p in dead or processes)
             raise AirflowError(f"Airflow did not start on {url()}; see {logs}.")
         time.sleep(0.5)
     return f"Airflow running on {url()} (UI and API; logs and pids in {home(settings)})"
@@ -229,20 +233,29 @@ def status(settings: Settings) -> str:
 
 def _runs(settings: Settings, dag_id: str) -> list[dict]:
     result = airflow(settings, "dags", "list-runs", dag_id, "--output", "json")
-    text = result.stdout.strip()
-    return json.loads(text[text.index("[") :]) if "[" in text else []
+    tables = [line for line in result.stdout.splitlines() if line.startswith("[")]
+    return json.loads(tables[-1]) if tables else []  # warnings come before the JSON
 
 
-def orchestrate(settings: Settings, timeout: float = 3600.0) -> tuple[float, dict[str, str]]:
-    """Trigger the ingestion DAG and wait until the asset-scheduled chain after it ends.
+@dataclass(frozen=True)
+class ChainRun:
+    """One run of the chain: each DAG's state and seconds, and the spans measured."""
 
-    Returns the seconds from the trigger to the end of the last DAG run and each DAG's state.
-    """
+    states: dict[str, str]
+    seconds: dict[str, float]
+    total: float  # from the trigger to the end of the last DAG run
+    dbt_stages: float  # from the start of the Silver run to the end of the last DAG run
+
+
+def orchestrate(settings: Settings, timeout: float = 3600.0) -> ChainRun:
+    """Trigger the ingestion DAG and wait until the asset-scheduled chain after it ends."""
     if not _healthy():
         raise AirflowError(f"Airflow is not running on {url()}: run `make airflow` first.")
     triggered = datetime.now(UTC)
     airflow(settings, "dags", "trigger", CHAIN[0])
     states: dict[str, str] = {}
+    seconds: dict[str, float] = {}
+    spans: dict[str, tuple[datetime, datetime]] = {}
     deadline = time.monotonic() + timeout
     for dag_id in CHAIN:
         while True:
@@ -250,17 +263,25 @@ def orchestrate(settings: Settings, timeout: float = 3600.0) -> tuple[float, dic
             ended = [r for r in runs if r.get("state") in ("success", "failed")]
             if ended:
                 run = max(ended, key=lambda r: r.get("end_date") or "")
-                states[dag_id] = run["state"]
-                finished = datetime.fromisoformat(run["end_date"])
                 break
             if time.monotonic() > deadline:
                 raise AirflowError(f"{dag_id} did not finish within {timeout:.0f} s; see {url()}.")
-            time.sleep(3)
+            time.sleep(2)
+        states[dag_id] = run["state"]
+        spans[dag_id] = (
+            datetime.fromisoformat(run["start_date"]),
+            datetime.fromisoformat(run["end_date"]),
+        )
+        seconds[dag_id] = (spans[dag_id][1] - spans[dag_id][0]).total_seconds()
         if states[dag_id] != "success":
             break  # what depends on it does not run
-    return (finished - triggered).total_seconds(), states
+    end = max(finish for _, finish in spans.values())
+    first_dbt = spans.get(CHAIN[1], (end, end))[0]
+    return ChainRun(
+        states, seconds, (end - triggered).total_seconds(), (end - first_dbt).total_seconds()
+    )
 
 
 def _after(run: dict, moment: datetime) -> bool:
-    started = run.get("start_date") or run.get("run_after") or ""
+    started = run.get("start_date") or ""
     return bool(started) and datetime.fromisoformat(started) >= moment

@@ -7,8 +7,15 @@ silver`; its tests gate Gold, which its asset schedules.
 from __future__ import annotations
 
 from airflow.sdk import DAG
-from lakehouse_stages import BRONZE_MOBILITY, BRONZE_TELEMETRY, DEFAULT_ARGS, SILVER, START, TAGS
-from lakehouse_stages import dbt_stage
+from lakehouse_stages import (
+    BRONZE_MOBILITY,
+    BRONZE_TELEMETRY,
+    DEFAULT_ARGS,
+    SILVER,
+    START,
+    TAGS,
+    dbt_stage,
+)
 
 with DAG(
     dag_id="lakehouse_silver",
