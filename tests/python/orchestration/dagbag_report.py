@@ -1,0 +1,33 @@
+"""Run with Airflow's Python: load the DAG folder and print what the tests check, as JSON.
+
+`{"errors": {file: message}, "dags": {dag_id: {"tasks": {task_id: [downstream ids]},
+"schedule": str, "outlets": {task_id: [asset names]}}}}`
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from airflow.dag_processing.dagbag import DagBag
+
+
+def main() -> None:
+    bag = DagBag()
+    report = {"errors": {str(k): str(v) for k, v in bag.import_errors.items()}, "dags": {}}
+    for dag_id, dag in bag.dags.items():
+        report["dags"][dag_id] = {
+            "tasks": {t.task_id: sorted(t.downstream_task_ids) for t in dag.tasks},
+            "schedule": repr(dag.timetable),
+            "outlets": {
+                t.task_id: sorted(getattr(o, "name", str(o)) for o in t.outlets)
+                for t in dag.tasks
+                if t.outlets
+            },
+            "pools": sorted({t.pool for t in dag.tasks if t.task_id.startswith("dbt_build")}),
+        }
+    json.dump(report, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
