@@ -31,7 +31,7 @@ PYTHON_PATHS := common ingest ml ops benchmarks adapters tests models orchestrat
 AIRFLOW_VENV ?= $(CURDIR)/.venv-airflow
 export AIRFLOW_VENV
 AIRFLOW_INSTALLED := $(AIRFLOW_VENV)/.installed
-YAML_PATHS := dbt_project.yml profiles.yml packages.yml models seeds macros tests/dbt
+YAML_PATHS := dbt_project.yml profiles.yml packages.yml selectors.yml models seeds macros tests/dbt
 
 .PHONY: help install deps demo stream airflow-env airflow airflow-stop orchestrate test test-unit lint format pytest docs mlflow-ui report \
 	bench-ingest bench-stream bench-build bench-ml bench-engines clean

@@ -118,7 +118,10 @@ def parse_manifest(settings: Settings) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     dbt = Path(sys.executable).parent / "dbt"
     result = subprocess.run(
-        [str(dbt), "parse", "--no-partial-parse", "--quiet"],
+        # The profile and target flags as Cosmos passes them: dbt's partial parsing state
+        # records them, and a build whose flags differ parses the project again.
+        [str(dbt), "parse", "--no-partial-parse", "--quiet", "--profile", "mobility_lakehouse",
+         "--target", env("DBT_TARGET")],  # fmt: skip
         cwd=settings.project_dir,
         env=environment(settings),
         capture_output=True,

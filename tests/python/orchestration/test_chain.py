@@ -138,6 +138,8 @@ def test_a_failing_dbt_test_stops_what_depends_on_it(failing: Airflow):
 def test_the_ui_shows_the_dags_and_their_last_runs(chain: Airflow):
     from playwright.sync_api import sync_playwright
 
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium and chromium-driver.")
     with pytest.MonkeyPatch.context() as patch:
         for name, value in chain.env.items():
             patch.setenv(name, value)
