@@ -24,6 +24,7 @@ from pathlib import Path
 
 from common.errors import LakehouseError
 from common.settings import Settings, env, env_int
+from ops import pids
 
 # The processes `start` runs, in order; Airflow 3 needs no triggerer without deferrable tasks.
 PROCESSES = ("api-server", "scheduler", "dag-processor")
@@ -117,11 +118,11 @@ def parse_manifest(settings: Settings) -> Path:
     folder = home(settings) / "dbt"
     folder.mkdir(parents=True, exist_ok=True)
     dbt = Path(sys.executable).parent / "dbt"
+    # The profile and target flags as Cosmos passes them: dbt's partial parsing state records
+    # them, and a build whose flags differ parses the project again.
+    flags = ["--profile", "mobility_lakehouse", "--target", env("DBT_TARGET")]
     result = subprocess.run(
-        # The profile and target flags as Cosmos passes them: dbt's partial parsing state
-        # records them, and a build whose flags differ parses the project again.
-        [str(dbt), "parse", "--no-partial-parse", "--quiet", "--profile", "mobility_lakehouse",
-         "--target", env("DBT_TARGET")],  # fmt: skip
+        [str(dbt), "parse", "--no-partial-parse", "--quiet", *flags],
         cwd=settings.project_dir,
         env=environment(settings),
         capture_output=True,
@@ -150,13 +151,7 @@ def _files(settings: Settings, process: str) -> tuple[Path, Path]:
 
 
 def running_pid(settings: Settings, process: str) -> int | None:
-    pid_file, _ = _files(settings, process)
-    try:
-        pid = int(pid_file.read_text())
-        os.kill(pid, 0)
-    except (OSError, ValueError):
-        return None
-    return pid
+    return pids.running_pid(_files(settings, process)[0])
 
 
 def _healthy(timeout: float = 1.0) -> bool:

@@ -2,30 +2,19 @@
 
 Scheduled by both Bronze assets: it runs once both feeds have landed. One `dbt build --selector
 silver`; its tests gate Gold, which its asset schedules.
+
+The Airflow DAG `lakehouse_silver`.
 """
 
 from __future__ import annotations
 
-from airflow.sdk import DAG
-from lakehouse_stages import (
-    BRONZE_MOBILITY,
-    BRONZE_TELEMETRY,
-    DEFAULT_ARGS,
-    SILVER,
-    START,
-    TAGS,
-    dbt_stage,
-)
+from lakehouse_stages import BRONZE_MOBILITY, BRONZE_TELEMETRY, SILVER, dbt_dag
 
-with DAG(
-    dag_id="lakehouse_silver",
-    description="dbt build --selector silver: typed, validated, deduplicated Bronze",
-    schedule=BRONZE_MOBILITY & BRONZE_TELEMETRY,
-    start_date=START,
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
-    tags=[*TAGS, "silver", "dbt"],
-    doc_md=__doc__,
-):
-    dbt_stage("silver", SILVER, "Silver")
+dag = dbt_dag(
+    "lakehouse_silver",
+    "silver",
+    BRONZE_MOBILITY & BRONZE_TELEMETRY,
+    SILVER,
+    "typed, validated, deduplicated Bronze",
+    __doc__,
+)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from airflow.providers.standard.operators.empty import EmptyOperator
-from airflow.sdk import Asset, TaskGroup
+from airflow.sdk import DAG, Asset, TaskGroup
 from cosmos import (
     DbtTaskGroup,
     ExecutionConfig,
@@ -148,3 +148,22 @@ def _rendered_group(group_id: str, select: list[str], exclude: list[str]) -> Dbt
 def _skipped(**_: Any) -> None:
     """Hooks (Elementary's on-run-start and -end) are not shown: every build runs them."""
     return None
+
+
+def dbt_dag(
+    dag_id: str, selector: str, schedule: Any, outlet: Asset, label: str, doc_md: str | None
+) -> DAG:
+    """A stage's DAG: scheduled by the assets before it, one dbt build, the models rendered."""
+    with DAG(
+        dag_id=dag_id,
+        description=f"dbt build --selector {selector}: {label}",
+        schedule=schedule,
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        tags=[*TAGS, selector, "dbt"],
+        doc_md=doc_md,
+    ) as dag:
+        dbt_stage(selector, outlet, label)
+    return dag

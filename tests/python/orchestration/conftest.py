@@ -5,6 +5,7 @@ temporary lakehouse, set up through the project's `ops.airflow`."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,14 +43,14 @@ class Airflow:
 
     def dagbag(self) -> dict:
         python = airflow.venv(self.settings) / "bin" / "python"
-        result = subprocess.run(
-            [str(python), str(Path(__file__).with_name("dagbag_report.py"))],
+        report = self.lakehouse / "dagbag.json"
+        subprocess.run(
+            [str(python), str(Path(__file__).with_name("dagbag_report.py")), str(report)],
             env=self._airflow_env(),
             capture_output=True,
-            text=True,
             check=True,
         )
-        return json.loads(result.stdout)
+        return json.loads(report.read_text())
 
     def _airflow_env(self) -> dict[str, str]:
         with pytest.MonkeyPatch.context() as patch:
@@ -62,6 +63,8 @@ def make_airflow(tmp_path: Path, project_dir: Path = REPO_ROOT) -> Airflow:
     """Airflow's metadata database, pool and dbt manifest for a lakehouse under `tmp_path`."""
     lakehouse, env = environment(tmp_path)
     env |= {
+        # The checkout's Airflow, also for a copy of the project.
+        "AIRFLOW_VENV": os.environ.get("AIRFLOW_VENV") or str(REPO_ROOT / ".venv-airflow"),
         "DBT_PROJECT_DIR": str(project_dir),
         "LAKEHOUSE_AIRFLOW_PORT": str(_free_port()),
         "LAKEHOUSE_INGEST_SCHEDULE": "",  # no scheduled run while a test looks

@@ -1,4 +1,5 @@
-"""Run with Airflow's Python: load the DAG folder and print what the tests check, as JSON.
+"""Run with Airflow's Python: load the DAG folder and write what the tests check, as JSON, to
+the file named by the first argument (Airflow logs to standard output).
 
 `{"errors": {file: message}, "dags": {dag_id: {"tasks": {task_id: [downstream ids]},
 "schedule": str, "outlets": {task_id: [asset names]}}}}`
@@ -26,7 +27,8 @@ def main() -> None:
             },
             "pools": sorted({t.pool for t in dag.tasks if t.task_id.startswith("dbt_build")}),
         }
-    json.dump(report, sys.stdout)
+    with open(sys.argv[1], "w") as out:
+        json.dump(report, out)
 
 
 if __name__ == "__main__":
