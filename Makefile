@@ -25,10 +25,15 @@ DRIFT_FLAG := $(if $(DRIFT),--drift)
 # `make demo INCIDENT=1`: the incident scenario (zone outage, stuck coolant sensors, a source
 # column disappearing) that the Elementary anomaly tests flag; docs/observability.md.
 INCIDENT_FLAG := $(if $(INCIDENT),--incident)
-PYTHON_PATHS := common ingest ml ops benchmarks adapters tests models
-YAML_PATHS := dbt_project.yml profiles.yml packages.yml models seeds macros tests/dbt
+PYTHON_PATHS := common ingest ml ops benchmarks adapters tests models orchestration
+# Airflow's own virtualenv (AIRFLOW_VENV; docs/orchestration.md): Airflow 3.3 needs an older
+# FastAPI than the project pins. Installed from orchestration/constraints.txt, pinned by pip freeze.
+AIRFLOW_VENV ?= $(CURDIR)/.venv-airflow
+export AIRFLOW_VENV
+AIRFLOW_INSTALLED := $(AIRFLOW_VENV)/.installed
+YAML_PATHS := dbt_project.yml profiles.yml packages.yml selectors.yml models seeds macros tests/dbt
 
-.PHONY: help install deps demo stream test test-unit lint format pytest docs mlflow-ui report \
+.PHONY: help install deps demo stream airflow-env airflow airflow-stop orchestrate test test-unit lint format pytest docs mlflow-ui report \
 	bench-ingest bench-stream bench-build bench-ml bench-engines clean
 
 help: ## List the targets
@@ -63,6 +68,36 @@ stream: $(INSTALLED) ## Start the embedded broker, stream a simulation, land it,
 		&& $(LAKEHOUSE) land --until-idle 3; \
 	status=$$?; $(LAKEHOUSE) broker stop; exit $$status
 
+$(AIRFLOW_INSTALLED): orchestration/requirements.txt orchestration/constraints.txt
+	@test -d $(AIRFLOW_VENV) || $(PYTHON) -m venv $(AIRFLOW_VENV)
+	$(AIRFLOW_VENV)/bin/pip install --quiet --upgrade pip
+	$(AIRFLOW_VENV)/bin/pip install --quiet --constraint orchestration/constraints.txt \
+		--requirement orchestration/requirements.txt
+	@touch $@
+
+airflow-env: $(AIRFLOW_INSTALLED) ## Create Airflow's own virtualenv (.venv-airflow) from the pins
+
+airflow: deps airflow-env ## Start Airflow on http://127.0.0.1:8280 (UI; DAGs of orchestration/dags)
+	@$(LAKEHOUSE) airflow start
+
+airflow-stop: $(INSTALLED) ## Stop Airflow's api-server, scheduler and dag-processor
+	@$(LAKEHOUSE) airflow stop
+
+# `make orchestrate`: the demo's data through the DAGs (Airflow started by `make airflow`), then
+# a plain `dbt build` of the same Bronze in a lakehouse of its own, to compare the times.
+COMPARE_DIR := $(LAKEHOUSE_DIR)/airflow/compare
+orchestrate: deps ## Generate and stream the demo's data, run the DAG chain once, compare with dbt build
+	@$(LAKEHOUSE) generate mobility --trips $(DEMO_TRIPS) $(DRIFT_FLAG) $(INCIDENT_FLAG)
+	@$(LAKEHOUSE) broker start
+	@$(LAKEHOUSE) simulate --vehicles $(DEMO_VEHICLES) --minutes $(DEMO_MINUTES) \
+		$(DRIFT_FLAG) $(INCIDENT_FLAG) && $(LAKEHOUSE) airflow run; \
+	status=$$?; $(LAKEHOUSE) broker stop; test $$status = 0
+	@rm -rf $(COMPARE_DIR) && mkdir -p $(COMPARE_DIR) && cp -r $(LAKEHOUSE_DIR)/bronze $(COMPARE_DIR)/
+	@start=$$(date +%s); \
+	LAKEHOUSE_DIR=$(COMPARE_DIR) DBT_TARGET_PATH=$(COMPARE_DIR)/target $(DBT) build --quiet \
+		> $(COMPARE_DIR)/dbt-build.log && \
+	echo "plain dbt build of the same Bronze: $$(( $$(date +%s) - start )) s (log: $(COMPARE_DIR)/dbt-build.log)"
+
 LINT_DIR := $(CURDIR)/target/lint-lakehouse
 
 lint: $(INSTALLED) deps ## ruff, mypy and the YAML style on the code; sqlfluff on the models
@@ -81,7 +116,7 @@ format: $(INSTALLED) ## Fix what the linters can: ruff (imports, format) and the
 test-unit: $(INSTALLED) ## The fast tests: no dbt build, broker, Spark or browser (under a minute)
 	$(BIN)/pytest -m "not integration"
 
-pytest: $(INSTALLED) deps ## Every test, the integration tests included (they build small lakehouses)
+pytest: $(INSTALLED) deps airflow-env ## Every test, the integration tests included (they build small lakehouses)
 	$(BIN)/pytest
 
 test: lint pytest ## Everything CI runs
@@ -113,4 +148,5 @@ bench-stream: $(INSTALLED) ## Simulator, producer, lander and raw-consume rates 
 	$(BENCH) stream
 
 clean: ## Remove generated data, dbt artifacts and installed dbt packages (keeps .venv)
+	-@$(LAKEHOUSE) airflow stop 2>/dev/null
 	rm -rf $(LAKEHOUSE_DIR) target dbt_packages logs

@@ -27,10 +27,10 @@ def client() -> MlflowClient:
 
 def _create_local_store(database: Path) -> None:
     """Create a new SQLite store with its artifact root under $LAKEHOUSE_DIR: created by a plain
-    client, its default experiment would record `./mlruns`, a path in the working directory. The
-    training models run in parallel threads: one creates the store, the others wait for it."""
-    if database.exists():
-        return
+    client, its default experiment would record `./mlruns`, a path in the working directory. dbt
+    trains on several threads (and Airflow's tasks in several processes): one creates the store
+    under a file lock while the others wait, even those that see the file already (it may be
+    half-created)."""
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
     database.parent.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from common.errors import LakehouseError
 from ingest.kafka import KafkaSettings
+from ops import pids
 
 
 class BrokerError(LakehouseError):
@@ -34,13 +35,7 @@ def _port(settings: KafkaSettings) -> int:
 
 def running_pid(lakehouse_dir: Path) -> int | None:
     """The embedded broker's pid if it is running."""
-    pid_file, _ = _files(lakehouse_dir)
-    try:
-        pid = int(pid_file.read_text())
-        os.kill(pid, 0)
-    except (OSError, ValueError):
-        return None
-    return pid
+    return pids.running_pid(_files(lakehouse_dir)[0])
 
 
 def listening(port: int, timeout: float = 0.2) -> bool:

@@ -1,0 +1,16 @@
+"""Pid files of the services the project starts in the background (broker, Airflow)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def running_pid(pid_file: Path) -> int | None:
+    """The pid `pid_file` names if that process is running, else None."""
+    try:
+        pid = int(pid_file.read_text())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return None
+    return pid
