@@ -1,5 +1,5 @@
 """Shared fixtures: small data sets in temporary lakehouse directories, and a real Kafka-protocol
-broker (the embedded Tansu) on a free loopback port."""
+broker (the embedded Apache Kafka) on a free loopback port, one per session."""
 
 from __future__ import annotations
 
