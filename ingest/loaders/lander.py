@@ -41,7 +41,7 @@ from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 from ingest.bronze import store
 from ingest.contracts.bronze import DEAD_LETTERS_TABLE, EVENTS_TABLE
 from ingest.kafka import BrokerUnreachable, KafkaSettings, ensure_topic
-from ingest.loaders.messages import classify, fingerprint, position
+from ingest.loaders.messages import Positions, classify, fingerprint
 from ingest.loaders.offsets import OFFSETS_KEY, start_offsets
 
 # Fetch in large chunks and keep a deep local queue.
@@ -234,13 +234,16 @@ class Lander:
     def _accept(self, messages: list[Message]) -> list[Message]:
         """The messages of partitions this member owns, from the offset it owns them at."""
         accepted = []
+        owned = self._next
         for message in messages:
-            if self._is_error(message):
+            if message.error() is not None:
+                log.warning("consumer error: %s", message.error())
                 continue
-            partition, offset = position(message)
-            if offset >= self._next.get(partition, offset + 1):
+            partition, offset = message.partition(), message.offset()
+            start = owned.get(partition)  # type: ignore[arg-type]
+            if start is not None and offset is not None and offset >= start:
                 accepted.append(message)
-                self._next[partition] = offset + 1
+                owned[partition] = offset + 1  # type: ignore[index]
         return accepted
 
     def _caught_up(self, consumer: Consumer) -> bool | None:
@@ -263,36 +266,25 @@ class Lander:
             lag += max(end - next_offset, 0)
         return lag
 
-    @staticmethod
-    def _is_error(message: Message) -> bool:
-        error = message.error()
-        if error is not None:
-            log.warning("consumer error: %s", error)
-        return error is not None
-
     def _land(self, messages: list[Message], consumer: Consumer) -> None:
         """Write one micro-batch: dead letters, then events + offsets in one Bronze commit,
         then the Kafka offset commit (which may fail: Bronze's offsets are the truth)."""
         report = self._report
         ingested_at = datetime.now(UTC)
-        last: dict[int, Message] = {}
-        next_offsets: dict[int, int] = {}
-        for m in messages:
-            partition, offset = position(m)
-            if partition not in last or offset >= next_offsets[partition]:
-                last[partition] = m
-                next_offsets[partition] = offset + 1
-        first = dict(position(m) for m in reversed(messages))
+        where = Positions.of(messages)
+        ranges = where.ranges()
+        first = {p: r[0] for p, r in ranges.items()}
+        next_offsets = {p: r[1] for p, r in ranges.items()}
         batch_id = hashlib.sha256(
             json.dumps([first, next_offsets], sort_keys=True).encode()
         ).hexdigest()[:32]
-        events, dead = classify(self._duckdb, messages, ingested_at, batch_id)
+        events, dead = classify(self._duckdb, messages, where, ingested_at, batch_id)
         if dead.num_rows:
             store.append_batch(self.bronze_dir / DEAD_LETTERS_TABLE, dead, batch_id, {})
         offsets = json.dumps(
             {
                 self.settings.topic: {
-                    p: [o, fingerprint(last[p].value())] for p, o in next_offsets.items()
+                    p: [r[1], fingerprint(messages[r[2]].value())] for p, r in ranges.items()
                 }
             }
         )
