@@ -133,7 +133,7 @@ class Lander:
             )
             batch_started = last_message = time.monotonic()
             first_message = 0.0
-            last_log = unreachable_since = started
+            last_log = waiting_since = started
             while not self._stop:
                 wanted = self.batch_size - len(self._buffer)
                 if max_events is not None:
@@ -149,16 +149,25 @@ class Lander:
                 full = len(self._buffer) >= self.batch_size
                 done = max_events is not None and report.consumed >= max_events
                 idle = False
-                if until_idle is not None and now - last_message >= until_idle and self._joined:
-                    caught_up = self._caught_up(consumer)
-                    idle = bool(caught_up)
-                    if caught_up is None and now - unreachable_since > UNREACHABLE_SECONDS:
-                        raise BrokerUnreachable(
-                            f"the Kafka broker at {self.settings.bootstrap_servers} has not "
-                            f"answered for {UNREACHABLE_SECONDS:.0f} s; what was read is landed."
-                        )
+                if messages:
+                    waiting_since = now
+                elif until_idle is not None and now - last_message >= until_idle:
+                    # Idle once every owned partition is read to its end; not while the group
+                    # has given this member nothing yet (joining, or a rebalance after the
+                    # broker restarted), nor while no broker answers - for a while.
+                    caught_up = self._caught_up(consumer) if self._joined else None
                     if caught_up is not None:
-                        unreachable_since = now
+                        idle, waiting_since = caught_up, now
+                    elif now - waiting_since > UNREACHABLE_SECONDS:
+                        if self._buffer:
+                            self._land(self._buffer, consumer)
+                            self._buffer = []
+                        raise BrokerUnreachable(
+                            f"the Kafka broker at {self.settings.bootstrap_servers} gave no "
+                            f"partition of {self.settings.topic} or no answer for "
+                            f"{UNREACHABLE_SECONDS:.0f} s; "
+                            "what was read is landed."
+                        )
                 if self._buffer and (
                     full or done or idle or now - batch_started >= self.batch_seconds
                 ):
@@ -215,6 +224,7 @@ class Lander:
             self._land(held, consumer)
         self._buffer = [m for m in self._buffer if m.partition() not in revoked]
         self._release(revoked)
+        self._joined = False  # until the group assigns again
 
     def _on_lost(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
         """The group gave these partitions to another member already: what is held of them
@@ -222,6 +232,7 @@ class Lander:
         lost = {tp.partition for tp in partitions}
         log.warning("lost partitions %s to the group; their unlanded messages are dropped", lost)
         self._release(lost)
+        self._joined = False
 
     def _release(self, partitions: set[int]) -> None:
         """Forget the partitions and drop what is still held of them (not landed)."""

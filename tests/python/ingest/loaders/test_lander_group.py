@@ -4,6 +4,10 @@ middle of a run (a member joins, a member is SIGKILLed) loses and duplicates not
 from __future__ import annotations
 
 import pytest
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient
+
+from ingest.kafka import KafkaSettings, ensure_topic
 
 from ...streaming import (
     assert_exactly_once,
@@ -24,11 +28,22 @@ def _landed(output: str) -> int:
     return int(output.split("Landed ")[1].split(" ")[0].replace(",", ""))
 
 
+def _members(kafka: KafkaSettings) -> int:
+    admin = AdminClient(kafka.connection_config())
+    future = admin.describe_consumer_groups([kafka.group_id])[kafka.group_id]
+    try:
+        return len(future.result(timeout=5).members)
+    except KafkaException:
+        return 0
+
+
 def test_two_landers_share_the_partitions(kafka, lakehouse_dir):
-    ids = stream(kafka, vehicles=60, steps=200)
+    ensure_topic(kafka)
     landers = [
-        land_process(lakehouse_dir, "--until-idle", "3", "--batch-size", "500") for _ in range(2)
+        land_process(lakehouse_dir, "--until-idle", "8", "--batch-size", "500") for _ in range(2)
     ]
+    wait_for(lambda: _members(kafka) == 2, "both landers to join the group")
+    ids = stream(kafka, vehicles=60, steps=200)
     outputs = [process.communicate(timeout=120) for process in landers]
     assert [p.returncode for p in landers] == [0, 0], outputs
     landed = [_landed(out) for out, _ in outputs]
