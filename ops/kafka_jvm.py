@@ -43,35 +43,20 @@ class BrokerError(LakehouseError):
 
 @dataclass(frozen=True)
 class Paths:
-    """The broker's files under `$LAKEHOUSE_DIR/broker/`."""
+    """The broker's files under `$LAKEHOUSE_DIR/broker/`: pid, log, log dirs, configuration."""
 
-    folder: Path
+    pid: Path
+    log: Path
+    data: Path
+    config: Path
+    log4j: Path
 
     @classmethod
     def under(cls, lakehouse_dir: Path) -> Paths:
         folder = lakehouse_dir / "broker"
         folder.mkdir(parents=True, exist_ok=True)
-        return cls(folder)
-
-    @property
-    def pid(self) -> Path:
-        return self.folder / "kafka.pid"
-
-    @property
-    def log(self) -> Path:
-        return self.folder / "kafka.log"
-
-    @property
-    def data(self) -> Path:
-        return self.folder / "data"
-
-    @property
-    def config(self) -> Path:
-        return self.folder / "server.properties"
-
-    @property
-    def log4j(self) -> Path:
-        return self.folder / "log4j2.properties"
+        names = ("kafka.pid", "kafka.log", "data", "server.properties", "log4j2.properties")
+        return cls(*(folder / name for name in names))
 
 
 def java() -> str:
