@@ -4,7 +4,7 @@ middle of a run (a member joins, a member is SIGKILLed) loses and duplicates not
 from __future__ import annotations
 
 import pytest
-from confluent_kafka import KafkaException
+from confluent_kafka import ConsumerGroupState, KafkaException
 from confluent_kafka.admin import AdminClient
 
 from ingest.kafka import KafkaSettings, ensure_topic
@@ -28,13 +28,17 @@ def _landed(output: str) -> int:
     return int(output.split("Landed ")[1].split(" ")[0].replace(",", ""))
 
 
-def _members(kafka: KafkaSettings) -> int:
+def _members_with_partitions(kafka: KafkaSettings) -> int:
+    """Members of the lander group that hold partitions, once the group is stable."""
     admin = AdminClient(kafka.connection_config())
     future = admin.describe_consumer_groups([kafka.group_id])[kafka.group_id]
     try:
-        return len(future.result(timeout=5).members)
+        group = future.result(timeout=5)
     except KafkaException:
         return 0
+    if group.state != ConsumerGroupState.STABLE:
+        return 0
+    return sum(1 for m in group.members if m.assignment and m.assignment.topic_partitions)
 
 
 def test_two_landers_share_the_partitions(kafka, lakehouse_dir):
@@ -42,7 +46,7 @@ def test_two_landers_share_the_partitions(kafka, lakehouse_dir):
     landers = [
         land_process(lakehouse_dir, "--until-idle", "8", "--batch-size", "500") for _ in range(2)
     ]
-    wait_for(lambda: _members(kafka) == 2, "both landers to join the group")
+    wait_for(lambda: _members_with_partitions(kafka) == 2, "both landers to hold partitions")
     ids = stream(kafka, vehicles=60, steps=200)
     outputs = [process.communicate(timeout=120) for process in landers]
     assert [p.returncode for p in landers] == [0, 0], outputs
