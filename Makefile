@@ -25,6 +25,13 @@ DRIFT_FLAG := $(if $(DRIFT),--drift)
 # `make demo INCIDENT=1`: the incident scenario (zone outage, stuck coolant sensors, a source
 # column disappearing) that the Elementary anomaly tests flag; docs/observability.md.
 INCIDENT_FLAG := $(if $(INCIDENT),--incident)
+# The embedded broker's jars (Apache Kafka from Maven Central, jvm/kafka/pom.xml), cached outside
+# the repository; Maven verifies their checksums once, later runs need no network.
+KAFKA_VERSION := $(shell sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' jvm/kafka/pom.xml)
+LAKEHOUSE_KAFKA_JARS ?= $(HOME)/.cache/mobility-lakehouse/kafka-$(KAFKA_VERSION)
+override LAKEHOUSE_KAFKA_JARS := $(abspath $(patsubst ~/%,$(HOME)/%,$(LAKEHOUSE_KAFKA_JARS)))
+export LAKEHOUSE_KAFKA_JARS
+KAFKA_JARS := $(LAKEHOUSE_KAFKA_JARS)/.complete
 PYTHON_PATHS := common ingest ml ops benchmarks adapters tests models orchestration
 # Airflow's own virtualenv (AIRFLOW_VENV; docs/orchestration.md): Airflow 3.3 needs an older
 # FastAPI than the project pins. Installed from orchestration/constraints.txt, pinned by pip freeze.
@@ -33,7 +40,7 @@ export AIRFLOW_VENV
 AIRFLOW_INSTALLED := $(AIRFLOW_VENV)/.installed
 YAML_PATHS := dbt_project.yml profiles.yml packages.yml selectors.yml models seeds macros tests/dbt
 
-.PHONY: help install deps demo stream airflow-env airflow airflow-stop orchestrate test test-unit lint format pytest docs mlflow-ui report \
+.PHONY: help install kafka-jars deps demo stream airflow-env airflow airflow-stop orchestrate test test-unit lint format pytest docs mlflow-ui report \
 	bench-ingest bench-stream bench-build bench-ml bench-engines clean
 
 help: ## List the targets
@@ -45,7 +52,19 @@ $(INSTALLED): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet --constraint constraints.txt --editable ".[dev]"
 	@touch $@
 
-install: $(INSTALLED) ## Create .venv and install the project with pinned versions
+$(KAFKA_JARS): jvm/kafka/pom.xml
+	@command -v mvn >/dev/null || { echo "Maven (mvn) is needed once, to fetch Apache Kafka's \
+	jars from Maven Central: apt-get install maven (or set KAFKA_HOME)"; exit 1; }
+	@rm -rf $(LAKEHOUSE_KAFKA_JARS).partial
+	mvn --batch-mode --quiet --strict-checksums -Dstyle.color=never --file jvm/kafka/pom.xml \
+		dependency:copy-dependencies -DincludeScope=runtime \
+		-DoutputDirectory=$(LAKEHOUSE_KAFKA_JARS).partial
+	@rm -rf $(LAKEHOUSE_KAFKA_JARS) && mv $(LAKEHOUSE_KAFKA_JARS).partial $(LAKEHOUSE_KAFKA_JARS)
+	@touch $@
+
+kafka-jars: $(KAFKA_JARS) ## Fetch Apache Kafka's jars for the embedded broker (once; Maven Central)
+
+install: $(INSTALLED) $(KAFKA_JARS) ## Create .venv, install the project with pinned versions, fetch Kafka
 
 deps: $(INSTALLED) ## Install the dbt packages (hub, or the offline mirror)
 	@$(LAKEHOUSE) deps
@@ -61,7 +80,7 @@ demo: ## Generate and stream data, land it in Bronze, dbt build (with ML), summa
 	$(MAKE) --no-print-directory report && \
 	echo "MLflow runs and registered models: make mlflow-ui (http://127.0.0.1:5000); dbt docs: make docs"
 
-stream: $(INSTALLED) ## Start the embedded broker, stream a simulation, land it, stop the broker
+stream: $(INSTALLED) $(KAFKA_JARS) ## Start the embedded broker, stream a simulation, land it, stop the broker
 	@$(LAKEHOUSE) broker start
 	@$(LAKEHOUSE) simulate --vehicles $(DEMO_VEHICLES) --minutes $(DEMO_MINUTES) \
 		$(DRIFT_FLAG) $(INCIDENT_FLAG) \
@@ -116,7 +135,7 @@ format: $(INSTALLED) ## Fix what the linters can: ruff (imports, format) and the
 test-unit: $(INSTALLED) ## The fast tests: no dbt build, broker, Spark or browser (under a minute)
 	$(BIN)/pytest -m "not integration"
 
-pytest: $(INSTALLED) deps airflow-env ## Every test, the integration tests included (they build small lakehouses)
+pytest: $(INSTALLED) deps $(KAFKA_JARS) airflow-env ## Every test, the integration tests included (they build small lakehouses)
 	$(BIN)/pytest
 
 test: lint pytest ## Everything CI runs
@@ -144,7 +163,7 @@ bench-ml: deps ## ML training/scoring time and memory, and the whole dbt build, 
 bench-engines: deps ## Silver + Gold + ML on DuckDB and on Spark (spark_local) at 1M trips
 	$(BENCH) engines --trips 1000000
 
-bench-stream: $(INSTALLED) ## Simulator, producer, lander and raw-consume rates on the embedded broker
+bench-stream: $(INSTALLED) $(KAFKA_JARS) ## Simulator, producer, lander and raw-consume rates on the embedded broker
 	$(BENCH) stream
 
 clean: ## Remove generated data, dbt artifacts and installed dbt packages (keeps .venv)

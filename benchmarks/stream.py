@@ -1,4 +1,5 @@
-"""`make bench-stream`: simulator, producer, lander and raw-consume rates on one broker.
+"""`make bench-stream`: simulator, producer, lander and raw-consume rates on one broker,
+and the embedded broker's start-up time and memory.
 
 Each phase runs in its own process (`python -m benchmarks.stream <phase> <json>`), so its
 peak RSS is its own. Rates are steady state: from the first message to the last.
@@ -20,7 +21,7 @@ from rich.table import Table
 from benchmarks.harness import machine_description, measure_output
 from common.settings import Settings
 from ingest.kafka import KafkaSettings, ensure_topic
-from ops import broker
+from ops import broker, kafka_jvm
 
 
 def run_stream_benchmark(
@@ -31,7 +32,10 @@ def run_stream_benchmark(
     work = settings.lakehouse_dir / "bench" / "stream"
     work.mkdir(parents=True, exist_ok=True)
     console.print(f"Machine: {machine_description()}")
+    started = time.perf_counter()
     console.print(broker.start(kafka, settings.lakehouse_dir))
+    start_seconds = time.perf_counter() - started
+    pid = None if kafka.external else broker.running_pid(settings.lakehouse_dir)
     ensure_topic(kafka)
     steps = round(minutes * 60)
     args = {"vehicles": vehicles, "steps": steps, "topic": kafka.topic, "lakehouse": str(work)}
@@ -51,6 +55,7 @@ def run_stream_benchmark(
             result = json.loads(out)
             phases[phase] = {**result, "peak_rss_mb": step.peak_rss_mb, "label": label}
             args["events"] = result["events"]  # what the topic holds, for the later phases
+        broker_rss = kafka_jvm.rss_mb(pid) if pid else None
     finally:
         if not kafka.external:
             console.print(broker.stop(settings.lakehouse_dir))
@@ -71,9 +76,20 @@ def run_stream_benchmark(
     console.print(table)
     rate = {k: v["events"] / v["seconds"] for k, v in phases.items()}
     console.print(f"Lander / raw consume: {rate['land'] / rate['consume']:.2f}")
+    broker_figures = {"start_seconds": start_seconds, "rss_mb": broker_rss}
+    if pid:
+        console.print(
+            f"Broker (Apache Kafka {kafka_jvm.KAFKA_VERSION}): ready in {start_seconds:.1f} s, "
+            f"{broker_rss or 0:,.0f} MB resident (JVM) after the run"
+        )
     report = settings.reports_dir / "bench_stream.json"
     report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(json.dumps({"machine": machine_description(), "phases": phases}, indent=2))
+    report.write_text(
+        json.dumps(
+            {"machine": machine_description(), "phases": phases, "broker": broker_figures},
+            indent=2,
+        )
+    )
     console.print(f"Written to {report}")
 
 
@@ -108,10 +124,14 @@ def _produce(args: dict) -> dict:
 def _consume(args: dict) -> dict:
     from confluent_kafka import Consumer, TopicPartition
 
+    from ingest.loaders.lander import CONSUMER_TUNING
+
     kafka = replace(KafkaSettings.from_env(), topic=args["topic"])
     partitions = ensure_topic(kafka)
-    consumer = Consumer(
-        kafka.client_config(**{"group.id": "bench-raw", "enable.auto.commit": False})
+    consumer = Consumer(  # the lander's fetch settings: the ratio is the lander's own cost
+        kafka.client_config(
+            **{"group.id": "bench-raw", "enable.auto.commit": False, **CONSUMER_TUNING}
+        )
     )
     consumer.assign([TopicPartition(kafka.topic, p, 0) for p in range(partitions)])
     events, first = 0, 0.0

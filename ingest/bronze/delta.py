@@ -18,6 +18,7 @@ import pyarrow.dataset as pads
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, Schema, write_deltalake
+from deltalake.exceptions import DeltaError
 from deltalake.transaction import AddAction, create_table_with_add_actions
 
 from ingest.contracts.bronze import BATCH_ID_KEY, PARTITION_COLUMN
@@ -44,7 +45,12 @@ def create_empty(path: Path, schema: pa.Schema) -> bool:
     """Create an empty table (partitioned by ingest date) unless one exists; True if created."""
     if table_exists(path):
         return False
-    DeltaTable.create(str(path), Schema.from_arrow(schema), partition_by=[PARTITION_COLUMN])
+    try:
+        DeltaTable.create(str(path), Schema.from_arrow(schema), partition_by=[PARTITION_COLUMN])
+    except DeltaError:
+        if table_exists(path):  # another process (a second lander) created it meanwhile
+            return False
+        raise
     return True
 
 

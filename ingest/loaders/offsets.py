@@ -1,9 +1,9 @@
 """Where Bronze stands in each partition of the topic: the offsets every events commit records.
 
 Each Bronze commit of the lander records, per partition, the next offset to read and a
-fingerprint of the last message it landed (`OFFSETS_KEY` in the commit's metadata). On start,
-those marks say where to resume; the fingerprint tells a topic that still holds those messages
-from one that was deleted and re-created (its offsets started again).
+fingerprint of the last message it landed (`OFFSETS_KEY` in the commit's metadata). When the
+group assigns a partition, those marks say where to resume; the fingerprint tells a topic that
+still holds those messages from one that was deleted and re-created (its offsets started again).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 from confluent_kafka import Consumer, Message, TopicPartition
 
 from ingest.bronze import store
+from ingest.kafka import BrokerUnreachable
 from ingest.loaders.messages import fingerprint, position
 
 OFFSETS_KEY = "lakehouse.offsets"
@@ -44,48 +45,78 @@ def bronze_high_water_marks(events_table: Path, topic: str) -> dict[int, Mark]:
     return marks
 
 
-def verified_marks(
-    consumer: Consumer, topic: str, events_table: Path, partitions: int
+def start_offsets(
+    probe: Consumer, topic: str, events_table: Path, committed: list[TopicPartition]
 ) -> dict[int, int]:
-    """Bronze's next offset per partition, for partitions where the topic is the same.
+    """Where to start each partition just assigned: the later of the group's committed offset
+    and Bronze's mark, within what the partition holds.
 
-    The check reads the message just before the mark. The offset that arrives decides
-    (not ListOffsets, which some brokers answer wrongly): the mark itself minus one ->
-    compare fingerprints; later -> the message aged out by retention, trust the mark;
-    earlier, or nothing (the fetch was reset to the start of a shorter partition) -> the
-    topic was re-created and is read from its committed offset or its start.
+    Bronze's mark counts only if the partition still holds, just before it, the message Bronze
+    landed last (same fingerprint): a topic deleted and re-created starts its offsets again,
+    and is then read from its start (its committed offsets are as stale as the mark).
+    `probe` is a consumer outside the group, used to read watermarks and that message.
     """
+    partitions = [tp.partition for tp in committed]
+    watermarks = {p: probe.get_watermark_offsets(TopicPartition(topic, p), 10) for p in partitions}
+    verified, recreated = _verified_marks(probe, topic, events_table, watermarks)
+    starts = {}
+    for tp in committed:
+        low, high = watermarks[tp.partition]
+        start = max(tp.offset, verified.get(tp.partition, -1))
+        if tp.partition in recreated or start < low or start > high:
+            start = low  # re-created, never read, or aged out by retention
+        starts[tp.partition] = start
+    return starts
+
+
+def _verified_marks(
+    probe: Consumer, topic: str, events_table: Path, watermarks: dict[int, tuple[int, int]]
+) -> tuple[dict[int, int], set[int]]:
+    """Bronze's next offset for the partitions whose landed message is still where Bronze saw
+    it (or aged out), and the partitions that were re-created."""
     marks = bronze_high_water_marks(events_table, topic)
-    marks = {p: m for p, m in marks.items() if p < partitions and m.next_offset > 0}
-    if not marks:
-        return {}
-    consumer.assign([TopicPartition(topic, p, m.next_offset - 1) for p, m in marks.items()])
-    first: dict[int, Message] = {}
-    deadline = time.monotonic() + 5
-    while len(first) < len(marks) and time.monotonic() < deadline:
-        for message in consumer.consume(num_messages=1000, timeout=0.5):
-            if message.error() is None:
-                first.setdefault(position(message)[0], message)
-    consumer.unassign()
-    verified = {}
+    marks = {p: m for p, m in marks.items() if p in watermarks and m.next_offset > 0}
+    verified, recreated, to_read = {}, set(), {}
     for partition, mark in marks.items():
-        read = first.get(partition)
-        wanted = mark.next_offset - 1
-        if read is not None and _holds_mark(read, wanted, mark):
+        low, high = watermarks[partition]
+        if mark.next_offset > high:
+            recreated.add(partition)  # the partition holds fewer messages than Bronze landed
+        elif mark.next_offset - 1 < low:
+            verified[partition] = mark.next_offset  # the landed message aged out
+        else:
+            to_read[partition] = mark
+    for partition, message in _read_at(probe, topic, to_read).items():
+        mark = to_read[partition]
+        at_mark = position(message)[1] == mark.next_offset - 1
+        if not at_mark or fingerprint(message.value()) == mark.last_sha256:  # gap: compacted
             verified[partition] = mark.next_offset
         else:
-            log.warning(
-                "%s[%d] does not hold at offset %d the message Bronze landed there: the "
-                "topic was re-created, so it is read from its committed offset or its start",
-                topic, partition, wanted,
-            )  # fmt: skip
-    return verified
+            recreated.add(partition)
+    for partition in recreated:
+        log.warning(
+            "%s[%d] does not hold the message Bronze landed at offset %d: the topic was "
+            "re-created, so it is read from its start", topic, partition,
+            marks[partition].next_offset - 1,
+        )  # fmt: skip
+    return verified, recreated
 
 
-def _holds_mark(message: Message, wanted: int, mark: Mark) -> bool:
-    """Whether the first message read from `wanted` on confirms the mark: it is the landed
-    message itself, or a later one (the landed message aged out)."""
-    offset = position(message)[1]
-    return offset > wanted or (
-        offset == wanted and fingerprint(message.value()) == mark.last_sha256
-    )
+def _read_at(probe: Consumer, topic: str, marks: dict[int, Mark]) -> dict[int, Message]:
+    """The message just before each mark (or the next one, where that offset holds none)."""
+    if not marks:
+        return {}
+    probe.assign([TopicPartition(topic, p, m.next_offset - 1) for p, m in marks.items()])
+    found: dict[int, Message] = {}
+    deadline = time.monotonic() + 30
+    while len(found) < len(marks) and time.monotonic() < deadline:
+        for message in probe.consume(num_messages=100, timeout=0.5):
+            if message.error() is None:
+                partition, offset = position(message)
+                if offset >= marks[partition].next_offset - 1:
+                    found.setdefault(partition, message)
+    probe.unassign()
+    if len(found) < len(marks):
+        raise BrokerUnreachable(
+            f"could not read {topic} to check where Bronze stands in it: is the broker up?"
+        )
+    return found

@@ -110,7 +110,11 @@ def simulate_command(
 def land_command(
     until_idle: Annotated[
         float | None,
-        typer.Option(help="Stop after this many seconds without a message.", min=0.1, max=86_400),
+        typer.Option(
+            help="Stop once caught up and nothing arrived for this many seconds.",
+            min=0.1,
+            max=86_400,
+        ),
     ] = None,
     max_events: Annotated[
         int | None, typer.Option(help="Stop after this many events.", min=1)

@@ -1,5 +1,5 @@
 """Shared fixtures: small data sets in temporary lakehouse directories, and a real Kafka-protocol
-broker (the embedded Tansu) on a free loopback port."""
+broker (the embedded Apache Kafka) on a free loopback port, one per session."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def landed(lakehouse_dir: Path, small_config: GeneratorConfig) -> Path:
     return lakehouse_dir
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -52,7 +52,7 @@ def _free_port() -> int:
 def broker_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaSettings]:
     home = tmp_path_factory.mktemp("broker")
     settings = replace(
-        KafkaSettings.from_env(), bootstrap_servers=f"127.0.0.1:{_free_port()}", external=False
+        KafkaSettings.from_env(), bootstrap_servers=f"127.0.0.1:{free_port()}", external=False
     )
     broker.start(settings, home)
     yield settings
@@ -62,8 +62,13 @@ def broker_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaS
 @pytest.fixture
 def kafka(broker_settings: KafkaSettings, monkeypatch: pytest.MonkeyPatch) -> KafkaSettings:
     """Settings with a topic of its own, also exported for `lakehouse` subprocesses."""
+    return topic_of_its_own(broker_settings, monkeypatch)
+
+
+def topic_of_its_own(broker: KafkaSettings, monkeypatch: pytest.MonkeyPatch) -> KafkaSettings:
+    """`broker` with a topic and lander group of its own, exported for subprocesses too."""
     settings = replace(
-        broker_settings, topic=f"telemetry-{uuid.uuid4().hex[:8]}", partitions=3,
+        broker, topic=f"telemetry-{uuid.uuid4().hex[:8]}", partitions=3,
         group_id=f"lander-{uuid.uuid4().hex[:8]}",
     )  # fmt: skip
     for name, value in {

@@ -6,59 +6,27 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
-import pyarrow.compute as pc
 import pytest
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Producer
 
-from ingest.bronze import store
 from ingest.contracts.bronze import DEAD_LETTERS_TABLE, EVENTS_TABLE
-from ingest.kafka import KafkaSettings, ensure_topic
+from ingest.kafka import ensure_topic
 from ingest.loaders import lander as lander_module
 from ingest.loaders.lander import Lander
-from ingest.upstream.telemetry.producer import KafkaStreamer
-from ingest.upstream.telemetry.simulator import SimulationConfig, VehicleSimulator
+
+from ...streaming import LAKEHOUSE, assert_exactly_once, bronze, messages_in_topic, stream
 
 pytestmark = pytest.mark.integration
-LAKEHOUSE = str(Path(sys.executable).parent / "lakehouse")
-
-
-def _stream(kafka: KafkaSettings, vehicles: int, steps: int, seed: int = 1) -> set[str]:
-    """Produce a simulation; returns the distinct event ids sent."""
-    ensure_topic(kafka)
-    simulator = VehicleSimulator(SimulationConfig(vehicles=vehicles, seed=seed))
-    streamer = KafkaStreamer(kafka)
-    ids = set()
-    for batch in simulator.batches(steps, 20):
-        streamer.send(batch)
-        ids.update(json.loads(value)["event_id"] for _, value in batch)
-    assert streamer.flush() == 0 and streamer.failed == 0
-    return ids
-
-
-def _bronze(lakehouse: Path, table: str = EVENTS_TABLE):
-    return store.open_dataset(lakehouse / "bronze" / table).to_table()
-
-
-def _assert_exactly_once(lakehouse: Path, produced_messages: int, event_ids: set[str]) -> None:
-    events = _bronze(lakehouse)
-    positions = set(
-        zip(events["kafka_partition"].to_pylist(), events["kafka_offset"].to_pylist(), strict=True)
-    )
-    assert len(positions) == events.num_rows, "a message was landed twice"
-    assert events.num_rows == produced_messages, "a message was lost"
-    assert set(pc.unique(events["event_id"]).to_pylist()) == event_ids
 
 
 def test_every_event_lands_once(kafka, lakehouse_dir):
-    ids = _stream(kafka, vehicles=40, steps=250)
+    ids = stream(kafka, vehicles=40, steps=250)
     report = Lander(kafka, lakehouse_dir, batch_size=3_000).run(until_idle=2)
     assert report.landed == report.consumed and report.dead_letters == 0
     assert report.batches >= 3
-    _assert_exactly_once(lakehouse_dir, report.consumed, ids)
+    assert_exactly_once(lakehouse_dir, report.consumed, ids)
     again = Lander(kafka, lakehouse_dir).run(until_idle=1)
     assert again.consumed == 0
 
@@ -67,7 +35,7 @@ def test_a_crash_after_the_bronze_commit_does_not_land_the_batch_twice(
     kafka, lakehouse_dir, monkeypatch
 ):
     """Die between the Delta commit and the Kafka offset commit, then restart."""
-    ids = _stream(kafka, vehicles=30, steps=200)
+    ids = stream(kafka, vehicles=30, steps=200)
     real_append = lander_module.store.append_batch
 
     def append_then_die(path, *args, **kwargs):
@@ -79,26 +47,16 @@ def test_a_crash_after_the_bronze_commit_does_not_land_the_batch_twice(
     with pytest.raises(SystemExit):
         Lander(kafka, lakehouse_dir, batch_size=2_500).run(until_idle=2)
     monkeypatch.setattr(lander_module.store, "append_batch", real_append)
-    first = _bronze(lakehouse_dir).num_rows
+    first = bronze(lakehouse_dir).num_rows
     report = Lander(kafka, lakehouse_dir, batch_size=2_500).run(until_idle=2)
-    _assert_exactly_once(lakehouse_dir, first + report.consumed, ids)
-
-
-def _messages_in_topic(kafka: KafkaSettings) -> int:
-    consumer = Consumer(kafka.client_config(**{"group.id": "count", "enable.auto.commit": False}))
-    consumer.assign([TopicPartition(kafka.topic, p, 0) for p in range(kafka.partitions)])
-    messages = 0
-    while batch := consumer.consume(10_000, timeout=2):
-        messages += len(batch)
-    consumer.close()
-    return messages
+    assert_exactly_once(lakehouse_dir, first + report.consumed, ids)
 
 
 @pytest.mark.parametrize("kill_after_commits", [1, 3, 6])
 def test_sigkill_at_any_point_then_restart_loses_and_duplicates_nothing(
     kafka, lakehouse_dir, kill_after_commits
 ):
-    ids = _stream(kafka, vehicles=50, steps=300)
+    ids = stream(kafka, vehicles=50, steps=300)
     command = [LAKEHOUSE, "land", "--until-idle", "3", "--batch-size", "1000"]
     env = {**os.environ, "LAKEHOUSE_DIR": str(lakehouse_dir)}
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -111,7 +69,7 @@ def test_sigkill_at_any_point_then_restart_loses_and_duplicates_nothing(
     process.send_signal(signal.SIGKILL)
     process.wait()
     subprocess.run(command, env=env, check=True, capture_output=True)
-    _assert_exactly_once(lakehouse_dir, _messages_in_topic(kafka), ids)
+    assert_exactly_once(lakehouse_dir, messages_in_topic(kafka), ids)
 
 
 def test_poison_messages_become_dead_letters_and_the_stream_goes_on(kafka, lakehouse_dir):
@@ -134,7 +92,7 @@ def test_poison_messages_become_dead_letters_and_the_stream_goes_on(kafka, lakeh
     producer.flush()
     report = Lander(kafka, lakehouse_dir).run(until_idle=2)
     assert (report.landed, report.dead_letters) == (2, len(poison))
-    dead = _bronze(lakehouse_dir, DEAD_LETTERS_TABLE).to_pylist()
+    dead = bronze(lakehouse_dir, DEAD_LETTERS_TABLE).to_pylist()
     assert {d["raw_bytes"]: d["error"] for d in dead} == poison
     assert all(d["kafka_topic"] == kafka.topic and d["kafka_offset"] >= 1 for d in dead)
 
@@ -147,6 +105,6 @@ def test_events_from_another_client_are_landed_too(kafka, lakehouse_dir):
         producer.produce(kafka.topic, value=json.dumps(event), key="V000007")
     producer.flush()
     Lander(kafka, lakehouse_dir).run(until_idle=2)
-    events = _bronze(lakehouse_dir)
+    events = bronze(lakehouse_dir)
     assert sorted(events["event_id"].to_pylist()) == sorted(f"EXT-{i}" for i in range(100))
     assert set(events["kafka_key"].to_pylist()) == {"V000007"}
