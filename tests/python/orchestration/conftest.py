@@ -16,7 +16,7 @@ import pytest
 from common.settings import Settings
 from ops import airflow
 
-from ..conftest import REPO_ROOT, _free_port
+from ..conftest import REPO_ROOT, free_port
 from ..pipeline import environment
 
 
@@ -66,7 +66,7 @@ def make_airflow(tmp_path: Path, project_dir: Path = REPO_ROOT) -> Airflow:
         # The checkout's Airflow, also for a copy of the project.
         "AIRFLOW_VENV": os.environ.get("AIRFLOW_VENV") or str(REPO_ROOT / ".venv-airflow"),
         "DBT_PROJECT_DIR": str(project_dir),
-        "LAKEHOUSE_AIRFLOW_PORT": str(_free_port()),
+        "LAKEHOUSE_AIRFLOW_PORT": str(free_port()),
         "LAKEHOUSE_INGEST_SCHEDULE": "",  # no scheduled run while a test looks
     }
     env.pop("AIRFLOW_HOME", None)
