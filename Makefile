@@ -25,7 +25,7 @@ DRIFT_FLAG := $(if $(DRIFT),--drift)
 # `make demo INCIDENT=1`: the incident scenario (zone outage, stuck coolant sensors, a source
 # column disappearing) that the Elementary anomaly tests flag; docs/observability.md.
 INCIDENT_FLAG := $(if $(INCIDENT),--incident)
-PYTHON_PATHS := common ingest ml ops benchmarks adapters tests models
+PYTHON_PATHS := common ingest ml serving ops benchmarks adapters tests models
 YAML_PATHS := dbt_project.yml profiles.yml packages.yml models seeds macros tests/dbt
 
 .PHONY: help install deps demo stream test test-unit lint format pytest docs mlflow-ui report \
