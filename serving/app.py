@@ -86,9 +86,16 @@ class BatchTooLarge(Exception):
     pass
 
 
-def create_app(config: ServingConfig) -> FastAPI:
+def create_app(config: ServingConfig, loaded: State | None = None) -> FastAPI:
+    """The app; its lifespan loads the models and features, unless `loaded` holds them already
+    (in-process tests, whose clients may run the lifespan around every call)."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if loaded is not None:
+            app.state.serving = loaded
+            yield
+            return
         state = State(
             config=config,
             models=ModelStore(config.alias),
@@ -184,26 +191,27 @@ def _check_batch(state: State, rows: list) -> None:
 
 
 def _lookup(snapshot: Snapshot, rows: list[s.DemandRequest], batch: bool) -> pd.DataFrame:
-    frames = []
+    positions = []
     for i, item in enumerate(rows):
         try:
-            frames.append(snapshot.row(item.zone_id, item.hour_at)[1])
+            positions.append(snapshot.position(item.zone_id, item.hour_at))
         except FeatureLookupError as problem:
             if batch:
                 raise FeatureLookupError(f"rows.{i}.{problem.field}", str(problem)) from None
             raise
-    return pd.concat(frames, ignore_index=True)
+    return snapshot.frame.iloc[positions].reset_index(drop=True)
 
 
 def _record(request: Request, served: ServedModel, keys: list[dict], frame: pd.DataFrame,
             outputs: list) -> None:  # fmt: skip
     request.state.model = served
     endpoint = request.scope["route"].path
+    rows = frame[list(served.use_case.features)].to_dict("records")
     request.state.log_rows = [
         predictions.row(request.state.request_id, endpoint, _use_case_of(endpoint), 200, 0.0,
                         (served.name, served.version), key,
-                        _plain(frame.iloc[i][list(served.use_case.features)].to_dict()), out, i)
-        for i, (key, out) in enumerate(zip(keys, outputs, strict=True))
+                        _plain(values), out, i)
+        for i, (key, values, out) in enumerate(zip(keys, rows, outputs, strict=True))
     ]  # fmt: skip
     metrics.PREDICTIONS.labels(served.name, str(served.version)).inc(len(outputs))
 
@@ -257,9 +265,7 @@ def _driving_style(
 ) -> list[s.DrivingStylePrediction]:
     state = _state(request)
     served = state.models.current[s.UseCaseName.driving_style]
-    frame = pd.DataFrame(
-        [dict(r.features) for r in rows], columns=list(driving_style.FEATURES)
-    )
+    frame = pd.DataFrame([dict(r.features) for r in rows], columns=list(driving_style.FEATURES))
     out = driving_style.outputs(served.pipeline, frame, served.settings)
     labels = driving_style.LABELS
     probabilities = [{label: float(out[f"probability_{label}"].iloc[i]) for label in labels}

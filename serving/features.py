@@ -23,14 +23,15 @@ class FeatureLookupError(LookupError):
 
 @dataclass(frozen=True)
 class Snapshot:
-    frame: pd.DataFrame  # indexed by (zone_id, hour_at)
+    frame: pd.DataFrame
+    positions: dict[tuple[str, pd.Timestamp], int]  # the row of each (zone_id, hour_at)
     next_hours: dict[str, pd.Timestamp]  # each zone's newest hour (the next to forecast)
     first_hours: dict[str, pd.Timestamp]
     published_at: datetime
     signature: tuple[int, int]
 
-    def row(self, zone_id: str, hour_at: datetime | None) -> tuple[pd.Timestamp, pd.DataFrame]:
-        """The features of a zone and hour (default: the zone's next hour) as a one-row frame."""
+    def position(self, zone_id: str, hour_at: datetime | None) -> int:
+        """The row of a zone and hour (default: the zone's next hour) in `frame`."""
         if zone_id not in self.next_hours:
             raise FeatureLookupError("zone_id", f"unknown zone_id {zone_id!r}")
         hour = self.next_hours[zone_id] if hour_at is None else _hour(hour_at)
@@ -41,13 +42,13 @@ class Snapshot:
                 f"zone {zone_id} can be forecast for is {self.next_hours[zone_id].isoformat()} "
                 "(the hour after its newest data)",
             )
-        if hour < self.first_hours[zone_id] or (zone_id, hour) not in self.frame.index:
+        if hour < self.first_hours[zone_id] or (zone_id, hour) not in self.positions:
             raise FeatureLookupError(
                 "hour_at",
                 f"hour_at {hour.isoformat()} is older than the online features hold for zone "
                 f"{zone_id} (from {self.first_hours[zone_id].isoformat()})",
             )
-        return hour, self.frame.loc[[(zone_id, hour)]].reset_index()
+        return self.positions[(zone_id, hour)]
 
     def age_seconds(self) -> float:
         return (datetime.now(UTC) - self.published_at).total_seconds()
@@ -76,8 +77,11 @@ def load(path: Path) -> Snapshot:
         raise FileNotFoundError(f"no feature snapshot at {path}: run `dbt build` first")
     frame = online_features.read(path)
     by_zone = frame.groupby("zone_id")["hour_at"]
+    frame = frame.reset_index(drop=True)
+    keys = zip(frame["zone_id"], frame["hour_at"], strict=True)
     return Snapshot(
-        frame=frame.set_index(list(online_features.KEYS)).sort_index(),
+        frame=frame,
+        positions={key: i for i, key in enumerate(keys)},
         next_hours=by_zone.max().to_dict(),
         first_hours=by_zone.min().to_dict(),
         published_at=datetime.fromtimestamp(sig[1] / 1e9, UTC),

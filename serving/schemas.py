@@ -72,14 +72,13 @@ class SurgeRequest(DemandRequest):
     active_drivers: int = Field(ge=0, le=1_000_000, description="Drivers active in the zone")
 
 
+# Far beyond any real reading, and within float32, which the forest computes in.
+FEATURE_VALUE = Field(default=None, allow_inf_nan=False, ge=-1e6, le=1e6)
 # The driving-style features, one optional float each (missing ones are imputed as in training).
 DrivingStyleFeatures: type[BaseModel] = create_model(  # type: ignore[call-overload]
     "DrivingStyleFeatures",
     __base__=Strict,
-    **{
-        name: (float | None, Field(default=None, allow_inf_nan=False))
-        for name in DRIVING_STYLE_FEATURES
-    },
+    **{name: (float | None, FEATURE_VALUE) for name in DRIVING_STYLE_FEATURES},
 )
 
 
