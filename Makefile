@@ -29,7 +29,7 @@ PYTHON_PATHS := common ingest ml serving ops benchmarks adapters tests models
 YAML_PATHS := dbt_project.yml profiles.yml packages.yml models seeds macros tests/dbt
 
 .PHONY: help install deps demo stream test test-unit lint format pytest docs mlflow-ui report \
-	bench-ingest bench-stream bench-build bench-ml bench-engines clean
+	bench-ingest bench-stream bench-build bench-ml bench-engines bench-serve serve openapi clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -111,6 +111,15 @@ bench-engines: deps ## Silver + Gold + ML on DuckDB and on Spark (spark_local) a
 
 bench-stream: $(INSTALLED) ## Simulator, producer, lander and raw-consume rates on the embedded broker
 	$(BENCH) stream
+
+bench-serve: $(INSTALLED) ## Prediction API vs mlflow models serve: p50/p99 and req/s at 1 and 8 clients (after make demo)
+	$(BENCH) serve
+
+serve: $(INSTALLED) ## Serve the prediction API on http://127.0.0.1:8000 (after make demo; docs/serving.md)
+	$(LAKEHOUSE) serve
+
+openapi: $(INSTALLED) ## Rewrite docs/openapi.json from the API's pydantic models
+	$(BIN)/python -m serving.openapi
 
 clean: ## Remove generated data, dbt artifacts and installed dbt packages (keeps .venv)
 	rm -rf $(LAKEHOUSE_DIR) target dbt_packages logs
