@@ -221,43 +221,41 @@ def _plain(values: dict) -> dict:
             for k, v in values.items()}  # fmt: skip
 
 
-def _demand(request: Request, rows: list[s.DemandRequest], batch: bool) -> list[s.DemandPrediction]:
+def _zone_hour(
+    request: Request, name: s.UseCaseName, rows: list, batch: bool
+) -> tuple[ServedModel, list[dict], list[float], s.ModelRef]:
+    """Demand and surge: look up each row's zone and hour, add the caller's live market state
+    (surge), predict; the keys, the predictions and the model that made them."""
     state = _state(request)
-    served = state.models.current[s.UseCaseName.demand]
+    served = state.models.current[name]
     frame = _lookup(state.snapshot, rows, batch)  # type: ignore[arg-type]
-    values = served.use_case.predict(served.pipeline, frame, served.settings)
+    if name is s.UseCaseName.surge:
+        frame["requests"] = [r.requests for r in rows]
+        frame["active_drivers"] = [r.active_drivers for r in rows]
+        frame["demand_supply_ratio"] = demand_supply_ratio(
+            frame["requests"], frame["active_drivers"]
+        )
+    values = [float(v) for v in served.use_case.predict(served.pipeline, frame, served.settings)]
     keys = [
         {"zone_id": z, "hour_at": h}
         for z, h in zip(frame["zone_id"], frame["hour_at"], strict=True)
     ]
-    _record(request, served, keys, frame, [float(v) for v in values])
-    ref = s.ModelRef(name=served.name, version=served.version)
-    return [
-        s.DemandPrediction(request_id=request.state.request_id, model=ref, zone_id=k["zone_id"],
-                           hour_at=k["hour_at"], predicted_requests=float(v))
-        for k, v in zip(keys, values, strict=True)
-    ]  # fmt: skip
+    _record(request, served, keys, frame, values)
+    return served, keys, values, s.ModelRef(name=served.name, version=served.version)
+
+
+def _demand(request: Request, rows: list[s.DemandRequest], batch: bool) -> list[s.DemandPrediction]:
+    _, keys, values, ref = _zone_hour(request, s.UseCaseName.demand, rows, batch)
+    return [s.DemandPrediction(request_id=request.state.request_id, model=ref, **key,
+                               predicted_requests=value)
+            for key, value in zip(keys, values, strict=True)]  # fmt: skip
 
 
 def _surge(request: Request, rows: list[s.SurgeRequest], batch: bool) -> list[s.SurgePrediction]:
-    state = _state(request)
-    served = state.models.current[s.UseCaseName.surge]
-    frame = _lookup(state.snapshot, rows, batch)  # type: ignore[arg-type]
-    frame["requests"] = [r.requests for r in rows]
-    frame["active_drivers"] = [r.active_drivers for r in rows]
-    frame["demand_supply_ratio"] = demand_supply_ratio(frame["requests"], frame["active_drivers"])
-    values = served.use_case.predict(served.pipeline, frame, served.settings)
-    keys = [
-        {"zone_id": z, "hour_at": h}
-        for z, h in zip(frame["zone_id"], frame["hour_at"], strict=True)
-    ]
-    _record(request, served, keys, frame, [float(v) for v in values])
-    ref = s.ModelRef(name=served.name, version=served.version)
-    return [
-        s.SurgePrediction(request_id=request.state.request_id, model=ref, zone_id=k["zone_id"],
-                          hour_at=k["hour_at"], predicted_surge_multiplier=float(v))
-        for k, v in zip(keys, values, strict=True)
-    ]  # fmt: skip
+    _, keys, values, ref = _zone_hour(request, s.UseCaseName.surge, rows, batch)
+    return [s.SurgePrediction(request_id=request.state.request_id, model=ref, **key,
+                              predicted_surge_multiplier=value)
+            for key, value in zip(keys, values, strict=True)]  # fmt: skip
 
 
 def _driving_style(
