@@ -121,12 +121,8 @@ def run_serve_benchmark(settings: Settings, seconds: float, console: Console) ->
     champion = tracking.alias_version(DEMAND.registered_model)
     if champion is None:
         raise LakehouseError("no champion demand model: run `make demo` (dbt build) first.")
-    env = {
-        **os.environ,
-        "OMP_NUM_THREADS": "1",
-        "LAKEHOUSE_DIR": str(settings.lakehouse_dir),
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-    }  # mlflow runs uvicorn
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "LAKEHOUSE_DIR": str(settings.lakehouse_dir)}
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"  # mlflow runs uvicorn by name
     api_port, mlflow_port = _free_port(), _free_port()
     api = _start("lakehouse serve", [str(BIN / "lakehouse"), "serve", "--port", str(api_port),
                  "--log-level", "warning"], api_port, "/health/ready", env)  # fmt: skip

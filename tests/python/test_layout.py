@@ -38,6 +38,7 @@ ALLOWED = {
         "ingest.loaders",
         "ingest.upstream",
         "ingest.kafka",
+        "ml",
         "ops",
     },
 }
