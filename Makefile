@@ -32,7 +32,7 @@ LAKEHOUSE_KAFKA_JARS ?= $(HOME)/.cache/mobility-lakehouse/kafka-$(KAFKA_VERSION)
 override LAKEHOUSE_KAFKA_JARS := $(abspath $(patsubst ~/%,$(HOME)/%,$(LAKEHOUSE_KAFKA_JARS)))
 export LAKEHOUSE_KAFKA_JARS
 KAFKA_JARS := $(LAKEHOUSE_KAFKA_JARS)/.complete
-PYTHON_PATHS := common ingest ml ops benchmarks adapters tests models orchestration
+PYTHON_PATHS := common ingest ml serving ops benchmarks adapters tests models orchestration
 # Airflow's own virtualenv (AIRFLOW_VENV; docs/orchestration.md): Airflow 3.3 needs an older
 # FastAPI than the project pins. Installed from orchestration/constraints.txt, pinned by pip freeze.
 AIRFLOW_VENV ?= $(CURDIR)/.venv-airflow
@@ -41,7 +41,7 @@ AIRFLOW_INSTALLED := $(AIRFLOW_VENV)/.installed
 YAML_PATHS := dbt_project.yml profiles.yml packages.yml selectors.yml models seeds macros tests/dbt
 
 .PHONY: help install kafka-jars deps demo stream airflow-env airflow airflow-stop orchestrate test test-unit lint format pytest docs mlflow-ui report \
-	bench-ingest bench-stream bench-build bench-ml bench-engines clean
+	bench-ingest bench-stream bench-build bench-ml bench-engines bench-serve serve openapi clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -165,6 +165,15 @@ bench-engines: deps ## Silver + Gold + ML on DuckDB and on Spark (spark_local) a
 
 bench-stream: $(INSTALLED) $(KAFKA_JARS) ## Simulator, producer, lander and raw-consume rates on the embedded broker
 	$(BENCH) stream
+
+bench-serve: $(INSTALLED) ## Prediction API vs mlflow models serve: p50/p99 and req/s at 1 and 8 clients (after make demo)
+	$(BENCH) serve
+
+serve: $(INSTALLED) ## Serve the prediction API on http://127.0.0.1:8000 (after make demo; docs/serving.md)
+	$(LAKEHOUSE) serve
+
+openapi: $(INSTALLED) ## Rewrite docs/openapi.json from the API's pydantic models
+	$(BIN)/python -m serving.openapi
 
 clean: ## Remove generated data, dbt artifacts and installed dbt packages (keeps .venv)
 	-@$(LAKEHOUSE) airflow stop 2>/dev/null

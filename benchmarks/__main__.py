@@ -61,5 +61,17 @@ def stream_command(
     run_stream_benchmark(load_settings(), vehicles, minutes, console)
 
 
+@app.command("serve")
+def serve_command(
+    seconds: Annotated[
+        float, typer.Option(min=1, max=600, help="Seconds of load per endpoint and concurrency.")
+    ] = 10.0,
+) -> None:
+    """The prediction API against `mlflow models serve` on the same demand version, over HTTP."""
+    from benchmarks.serve import run_serve_benchmark
+
+    run_serve_benchmark(load_settings(), seconds, console)
+
+
 if __name__ == "__main__":
     app()

@@ -134,6 +134,28 @@ VARIABLES: tuple[Variable, ...] = (
         "python",
     ),
     Variable("LAKEHOUSE_BROKER_HEAP", "512m", "the embedded broker's Java heap", "python"),
+    Variable(
+        "SERVING_HOST", "127.0.0.1", "the prediction API's address (`lakehouse serve`)", "python"
+    ),
+    Variable("SERVING_PORT", "8000", "the prediction API's port", "python"),
+    Variable(
+        "SERVING_MODEL_ALIAS",
+        "champion",
+        "the MLflow alias whose versions the API serves",
+        "python",
+    ),
+    Variable(
+        "SERVING_RELOAD_SECONDS",
+        "5",
+        "how often the API checks the alias and the feature snapshot for a change",
+        "python",
+    ),
+    Variable(
+        "SERVING_LOG_FLUSH_SECONDS",
+        "1",
+        "the API writes its prediction log to Bronze this often (a SIGKILL loses at most that)",
+        "python",
+    ),
     Variable("SPARK_DRIVER_MEMORY", "6g", "the spark_local target's driver memory", "dbt"),
     Variable("SPARK_SHUFFLE_PARTITIONS", "4", "the spark_local target's shuffle partitions", "dbt"),
     Variable("SPARK_HOST", "localhost", "the spark target's Thrift server host", "dbt"),

@@ -56,7 +56,8 @@ def outputs(pipeline: Pipeline, frame: pd.DataFrame, settings: dict) -> pd.DataF
     features = feature_matrix(frame, FEATURES)
     probabilities = pipeline.predict_proba(features)
     classes = list(pipeline.classes_)
-    out = pd.DataFrame({"predicted_profile": pipeline.predict(features)})
+    # The forest's own `predict` is this argmax: one pass over the trees instead of two.
+    out = pd.DataFrame({"predicted_profile": pipeline.classes_[probabilities.argmax(axis=1)]})
     for label in LABELS:
         column = probabilities[:, classes.index(label)] if label in classes else 0.0
         out[f"probability_{label}"] = column

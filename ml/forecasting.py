@@ -179,3 +179,10 @@ SURGE = _use_case(
     "predicted_surge_multiplier",
     None,
 )
+
+
+def demand_supply_ratio(requests: pd.Series, active_drivers: pd.Series) -> pd.Series:
+    """Requests per active driver, undefined (NaN) without drivers - as agg_zone_hourly_demand
+    computes it for training; the prediction API computes it from the live market state."""
+    drivers = active_drivers.astype("float64").where(active_drivers > 0)
+    return requests.astype("float64") / drivers

@@ -36,6 +36,7 @@ def train(use_case: UseCase, features, settings: dict, invocation_id: str | None
     max_rows = int(settings.get("max_training_rows", MAX_TRAINING_ROWS))
     frame = engine.bounded_sample(features, use_case.keys, max_rows)
     result = training.train(use_case, frame, settings, invocation_id)
+    tracking.set_predict_settings(use_case.registered_model, result.version, settings)
     return engine.result(result.metrics_frame(use_case), like=features)
 
 

@@ -4,6 +4,7 @@ loading a registered version. Nothing here calls the network when tracking local
 from __future__ import annotations
 
 import fcntl
+import json
 from pathlib import Path
 
 import mlflow
@@ -14,6 +15,13 @@ from common.settings import lakehouse_dir, mlflow_tracking_uri
 
 LATEST = "latest"
 FINGERPRINT_TAG = "training_fingerprint"
+# The alias the promotion step (models/ml/serving/ml_model_promotions.py) sets on a version
+# once its gates passed in `dbt build`; the prediction API serves the version it points to.
+CHAMPION = "champion"
+# The settings a version's predictions need besides the pipeline (the clipping range), as JSON
+# on the version: the batch scoring and the prediction API apply the same ones.
+PREDICT_SETTINGS_TAG = "predict_settings"
+PREDICT_SETTINGS = ("clip",)
 
 
 def client() -> MlflowClient:
@@ -75,3 +83,44 @@ def load_model(model_name: str, version: str | int = LATEST):
     model_version = resolve_version(model_name, version)
     model = mlflow.sklearn.load_model(f"models:/{model_name}/{model_version.version}")
     return model, model_version
+
+
+def set_alias(model_name: str, version: str | int, alias: str = CHAMPION) -> bool:
+    """Point `alias` at `version`; True when it moved (False when it already pointed there)."""
+    registry = client()
+    current = alias_version(model_name, alias)
+    if current is not None and current.version == str(version):
+        return False
+    registry.set_registered_model_alias(model_name, alias, str(version))
+    return True
+
+
+def alias_version(model_name: str, alias: str = CHAMPION) -> ModelVersion | None:
+    """The version `alias` points to, or None when the model or the alias does not exist."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return client().get_model_version_by_alias(model_name, alias)
+    except MlflowException:
+        return None
+
+
+def load_by_alias(model_name: str, alias: str = CHAMPION):
+    """The fitted pipeline of the version `alias` points to, and that version."""
+    model_version = alias_version(model_name, alias)
+    if model_version is None:
+        raise LookupError(f"model {model_name!r} has no version with alias {alias!r}")
+    return load_model(model_name, model_version.version)
+
+
+def set_predict_settings(model_name: str, version: str | int, settings: dict) -> None:
+    """Record on the version the settings its predictions are made with."""
+    wanted = {k: settings[k] for k in PREDICT_SETTINGS if k in settings}
+    client().set_model_version_tag(
+        model_name, str(version), PREDICT_SETTINGS_TAG, json.dumps(wanted)
+    )
+
+
+def predict_settings(model_version: ModelVersion) -> dict:
+    """The settings recorded with `set_predict_settings` (none: no clipping)."""
+    return json.loads(model_version.tags.get(PREDICT_SETTINGS_TAG, "{}"))

@@ -15,7 +15,7 @@ from typer.core import TyperGroup
 
 from common.errors import LakehouseError
 from ingest.kafka import show_client_logs
-from ops.cli import airflow, broker, generate, ingest, telemetry, warehouse
+from ops.cli import airflow, broker, generate, ingest, serve, telemetry, warehouse
 from ops.cli.output import error
 
 
@@ -40,7 +40,7 @@ class LakehouseGroup(TyperGroup):
 
 app = typer.Typer(
     cls=LakehouseGroup,
-    help="Mobility lakehouse: synthetic sources, Bronze ingestion, the broker, dbt helpers.",
+    help="Mobility lakehouse: synthetic sources, Bronze ingestion, the broker, dbt, the API.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -67,3 +67,4 @@ app.command("land")(telemetry.land_command)
 app.command("deps")(warehouse.deps_command)
 app.command("report")(warehouse.report_command)
 app.command("summary")(warehouse.summary_command)
+app.command("serve")(serve.serve_command)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .conftest import REPO_ROOT
 
-PACKAGES = ("common", "ingest", "ml", "ops", "benchmarks")
+PACKAGES = ("common", "ingest", "ml", "serving", "ops", "benchmarks")
 # The units whose dependencies are checked, most specific first, and what each may import.
 ALLOWED = {
     "common": set(),
@@ -28,7 +28,9 @@ ALLOWED = {
         "ingest.upstream",
         "ingest.kafka",
         "ml",
+        "serving",
     },
+    "serving": {"common", "ingest.contracts", "ingest.bronze", "ml"},
     "ingest": set(),
     "benchmarks": {
         "common",
@@ -36,6 +38,7 @@ ALLOWED = {
         "ingest.loaders",
         "ingest.upstream",
         "ingest.kafka",
+        "ml",
         "ops",
     },
 }
