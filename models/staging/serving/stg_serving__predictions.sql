@@ -10,7 +10,7 @@ final as (
         -- ids
         request_id,
         row_number,
-        request_id || ':' || cast(row_number as varchar) as prediction_id,
+        request_id || ':' || cast(row_number as {{ dbt.type_string() }}) as prediction_id,
         -- timestamps
         cast(requested_at as timestamp) as requested_at,  -- the session is in UTC
         {{ dbt.date_trunc('hour', 'cast(requested_at as timestamp)') }} as requested_hour_at,
