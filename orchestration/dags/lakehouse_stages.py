@@ -56,11 +56,17 @@ SCORING = ["ml_driving_style_scores", "ml_demand_forecasts", "ml_surge_predictio
 Selection = tuple[list[str], list[str]]  # select, exclude
 STAGES: dict[str, dict[str, Selection]] = {
     "silver": {
+        # One group: every Bronze copy depends on Elementary's tables (macros/observability.sql),
+        # and Cosmos wires a group's tasks only to tasks of the same group.
         "silver_models": (
-            ["resource_type:seed", "path:models/staging", "path:models/intermediate"],
+            [
+                "resource_type:seed",
+                "path:models/staging",
+                "path:models/intermediate",
+                "package:elementary",
+            ],
             [],
         ),
-        "elementary_models": (["package:elementary"], []),
     },
     "gold": {"gold_models": (["path:models/marts"], [])},
     "ml": {
