@@ -49,10 +49,11 @@ def _profile(con: duckdb.DuckDBPyConnection, relation: str, columns) -> tuple:
 
 def _tables(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
     pattern = "ml_%_features" if schema == "ml" else "%"
+    # ml_online_features is the serving snapshot's input: a window of ml_demand_features.
     return [
         t for (t,) in con.execute(
             "select table_name from information_schema.tables"
-            " where table_schema = ? and table_name like ?",
+            " where table_schema = ? and table_name like ? and table_name != 'ml_online_features'",
             [schema, pattern],
         ).fetchall()
     ]  # fmt: skip
