@@ -43,7 +43,7 @@ DEMO_MS = int(datetime(2026, 2, 1, 12, tzinfo=UTC).timestamp() * 1000)  # inside
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, broker_settings) -> tuple[Path, dict[str, str]]:
+def faulted(tmp_path_factory, broker_settings) -> tuple[Path, dict[str, str]]:
     lakehouse, env = environment(tmp_path_factory.mktemp("reliability"))
     env = own_topic(env, broker_settings)
     for command in (GENERATE, SIMULATE, LAND, INGEST, BUILD):
@@ -82,9 +82,9 @@ def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
     return path
 
 
-def test_one_event_cannot_stop_the_build(built):
+def test_one_event_cannot_stop_the_build(faulted):
     """Well-formed events with values no timestamp or number can hold are rejected."""
-    lakehouse, env = built
+    lakehouse, env = faulted
     expected = {
         "E-epoch-1e18": ("malformed_ts", _event("E-epoch-1e18", ts=10**18)),
         "E-1969": ("implausible_event_time", _event("E-1969", ts=-86_400_000)),
@@ -112,8 +112,8 @@ def test_one_event_cannot_stop_the_build(built):
     )
 
 
-def test_one_file_cannot_block_ingestion_and_extra_columns_are_kept(built):
-    lakehouse, env = built
+def test_one_file_cannot_block_ingestion_and_extra_columns_are_kept(faulted):
+    lakehouse, env = faulted
     landing, bronze = lakehouse / "landing", lakehouse / "bronze"
     header = list(CSV_ENTITIES["zones"])
     (landing / "trips" / "huge-header.csv").write_text("x" * 200_000 + ",trip_id\n1,2\n")
@@ -148,8 +148,8 @@ def test_one_file_cannot_block_ingestion_and_extra_columns_are_kept(built):
     run(BUILD, env)
 
 
-def test_gold_follows_silver_when_a_resend_turns_a_trip_invalid(built):
-    lakehouse, env = built
+def test_gold_follows_silver_when_a_resend_turns_a_trip_invalid(faulted):
+    lakehouse, env = faulted
     (trip_id,) = _query(lakehouse, "select min(trip_id) from gold.fct_trips where is_completed")[0]
     header = list(CSV_ENTITIES["trips"])
     row = _query(
@@ -170,8 +170,8 @@ def test_gold_follows_silver_when_a_resend_turns_a_trip_invalid(built):
     assert reasons == [("negative_amount",)]
 
 
-def test_redelivering_an_older_file_reverts_no_later_correction(built):
-    lakehouse, env = built
+def test_redelivering_an_older_file_reverts_no_later_correction(faulted):
+    lakehouse, env = faulted
     before = dict(_query(lakehouse, "select trip_id, total_fare from silver.stg_mobility__trips"))
     rejected = _query(lakehouse, "select count(*) from silver.stg_mobility__trips_rejected")
     corrected = {
@@ -196,8 +196,8 @@ def test_redelivering_an_older_file_reverts_no_later_correction(built):
     assert _query(lakehouse, "select count(*) from silver.stg_mobility__trips_rejected") == rejected
 
 
-def test_two_loaders_at_once_load_each_file_once(built):
-    lakehouse, env = built
+def test_two_loaders_at_once_load_each_file_once(faulted):
+    lakehouse, env = faulted
     header = list(CSV_ENTITIES["riders"])
     for day in ("2026-01-09", "2026-01-10", "2026-01-11"):
         rows = [[f"RX{day}{i}", "Ada", "Berg", "", "Z001", f"{day}T08:00:00Z"] for i in range(50)]
@@ -224,10 +224,10 @@ def test_two_loaders_at_once_load_each_file_once(built):
         assert per_file[f"landing/riders/{day}.csv"] == 50
 
 
-def test_a_build_during_landing_passes(built):
+def test_a_build_during_landing_passes(faulted):
     """Telemetry streams in real time and lands every second while dbt builds it: the
     reconciliation compares the Bronze the build read, not the one that grew meanwhile."""
-    lakehouse, env = built
+    lakehouse, env = faulted
     background = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env}
     simulator = subprocess.Popen(
         [
