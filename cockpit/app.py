@@ -1,0 +1,68 @@
+"""Running the cockpit: a window on the desktop until it is closed, or a drive offscreen as fast
+as possible that ends in a screenshot (`--snapshot`)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from cockpit.drive import Drive, DriveConfig, DriveReport
+from common.errors import LakehouseError
+
+SIZE = (900, 720)
+VERDICT_WAIT_S = 10.0  # the snapshot waits this long at most for the last window's verdict
+
+
+def _application(offscreen: bool):
+    from PySide6.QtWidgets import QApplication
+
+    if offscreen:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    elif sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY")
+        or os.environ.get("WAYLAND_DISPLAY")
+        or os.environ.get("QT_QPA_PLATFORM")
+    ):
+        raise LakehouseError(
+            "There is no display to open the cockpit on (DISPLAY is not set): run it in a "
+            "desktop session, or drive offscreen with --snapshot FILE.png."
+        )
+    return QApplication.instance() or QApplication([sys.argv[0]])
+
+
+def run(config: DriveConfig, speed: float) -> DriveReport:
+    """Drive in a window, in real time times `speed`, until the window is closed."""
+    from cockpit.window import CockpitWindow
+
+    app = _application(offscreen=False)
+    window = CockpitWindow(Drive(config), speed)
+    window.resize(*SIZE)
+    window.show()
+    window.start()
+    app.exec()
+    return window.stop()
+
+
+def snapshot(config: DriveConfig, path: Path, seconds: int) -> DriveReport:
+    """Drive `seconds` simulated seconds offscreen as fast as possible, stop (flush, trip
+    metadata), wait for the last window's verdict, and save the window as a PNG."""
+    from cockpit.window import CockpitWindow
+
+    app = _application(offscreen=True)
+    drive = Drive(config)
+    window = CockpitWindow(drive)
+    window.resize(*SIZE)
+    window.show()
+    for _ in range(seconds):
+        window.advance()
+        app.processEvents()
+    drive.request_verdict()
+    drive.verdict.wait_idle(VERDICT_WAIT_S)
+    report = window.stop()
+    app.processEvents()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(path)):
+        raise LakehouseError(f"The screenshot could not be written to {path}.")
+    window.close()
+    return report
