@@ -6,9 +6,13 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cockpit.drive import Drive, DriveConfig, DriveReport
 from common.errors import LakehouseError
+
+if TYPE_CHECKING:
+    from cockpit.window import CockpitWindow
 
 SIZE = (900, 720)
 VERDICT_WAIT_S = 10.0  # the snapshot waits this long at most for the last window's verdict
@@ -45,24 +49,33 @@ def run(config: DriveConfig, speed: float) -> DriveReport:
 
 
 def snapshot(config: DriveConfig, path: Path, seconds: int) -> DriveReport:
-    """Drive `seconds` simulated seconds offscreen as fast as possible, stop (flush, trip
-    metadata), wait for the last window's verdict, and save the window as a PNG."""
+    """Drive `seconds` simulated seconds offscreen as fast as possible and save the window as
+    a PNG (`drive_and_save`)."""
     from cockpit.window import CockpitWindow
 
-    app = _application(offscreen=True)
-    drive = Drive(config)
-    window = CockpitWindow(drive)
+    _application(offscreen=True)
+    window = CockpitWindow(Drive(config))
     window.resize(*SIZE)
     window.show()
+    try:
+        return drive_and_save(window, path, seconds)
+    finally:
+        window.close()
+
+
+def drive_and_save(window: CockpitWindow, path: Path, seconds: int) -> DriveReport:
+    """Take `seconds` readings at once, stop the drive (flush, trip metadata) once the last
+    window's verdict is in (or `VERDICT_WAIT_S` passed), and save the window as a PNG."""
+    from PySide6.QtWidgets import QApplication
+
     for _ in range(seconds):
         window.advance()
-        app.processEvents()
-    drive.request_verdict()
-    drive.verdict.wait_idle(VERDICT_WAIT_S)
+        QApplication.processEvents()
+    window.drive.request_verdict()
+    window.drive.verdict.wait_idle(VERDICT_WAIT_S)
     report = window.stop()
-    app.processEvents()
+    QApplication.processEvents()
     path.parent.mkdir(parents=True, exist_ok=True)
     if not window.grab().save(str(path)):
         raise LakehouseError(f"The screenshot could not be written to {path}.")
-    window.close()
     return report

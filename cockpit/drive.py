@@ -11,7 +11,7 @@ from pathlib import Path
 from cockpit.display import Reading, RollingWindow
 from cockpit.features import WINDOW_MINUTES, window_features
 from cockpit.streaming import StreamState, StreamWorker
-from cockpit.verdict import VerdictClient
+from cockpit.verdict import VerdictClient, VerdictState
 from ingest.kafka import KafkaSettings
 from ingest.upstream.telemetry.simulator import SimulationConfig, VehicleSimulator, keyed
 from ingest.upstream.telemetry.stream import write_trip_metadata
@@ -32,8 +32,10 @@ class DriveConfig:
 @dataclass(frozen=True)
 class DriveReport:
     stream: StreamState
+    verdict: VerdictState
     trip_metadata: Path
     readings: int
+    driven: str  # the profile driven last
 
 
 class Drive:
@@ -98,4 +100,4 @@ class Drive:
         state = self.stream.close()
         self.verdict.close()
         path = write_trip_metadata(self.simulator, self.config.landing_dir)
-        return DriveReport(stream=state, trip_metadata=path, readings=self.readings)
+        return DriveReport(state, self.verdict.state(), path, self.readings, self.profile)

@@ -16,10 +16,8 @@ SPEEDING_KMH = 80.0  # ml_speeding_kmh
 WINDOW_MINUTES = 2  # ml_driving_window_minutes
 
 
-def window_features(readings: Sequence[Reading]) -> dict[str, float | None] | None:
-    """The features of these readings (one window), or None for fewer than a window needs.
-    A statistic the readings cannot give (a spread of one value, a slope over one instant) is
-    None, as SQL's aggregates give null; the API imputes it as in training."""
+def window_features(readings: Sequence[Reading]) -> dict[str, float] | None:
+    """The features of these readings (one window), or None for fewer than a window needs."""
     if len(readings) < MIN_READINGS:
         return None
     speed = np.array([r.speed_kmh for r in readings])
@@ -55,10 +53,7 @@ def window_features(readings: Sequence[Reading]) -> dict[str, float | None] | No
     }
 
 
-def _slope_per_minute(seconds: np.ndarray, values: np.ndarray) -> float | None:
-    """The least-squares slope (SQL's regr_slope), per minute."""
+def _slope_per_minute(seconds: np.ndarray, values: np.ndarray) -> float:
+    """The least-squares slope (SQL's regr_slope) over readings at distinct seconds, per minute."""
     x = seconds - seconds.mean()
-    spread = float((x**2).sum())
-    if spread == 0:
-        return None
-    return 60 * float((x * (values - values.mean())).sum()) / spread
+    return 60 * float((x * (values - values.mean())).sum()) / float((x**2).sum())

@@ -48,7 +48,7 @@ class VerdictClient:
         self._thread = threading.Thread(target=self._run, name="cockpit-verdict", daemon=True)
         self._thread.start()
 
-    def submit(self, features: dict[str, float | None], driven: str, window_id: str) -> None:
+    def submit(self, features: dict[str, float], driven: str, window_id: str) -> None:
         """Ask for the verdict on a window (replaces a window still waiting); never blocks."""
         with self._changed:
             self._pending = (features, driven, window_id)

@@ -63,7 +63,7 @@ class CockpitWindow(QWidget):
         self.profile.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the arrow keys drive the car
         self.profile.addItems(PROFILE_NAMES)
         self.profile.setCurrentText(drive.profile)
-        self.profile.currentTextChanged.connect(self.drive.switch_profile)
+        self.profile.currentTextChanged.connect(self._switch_profile)
         self.mode = QLabel()
         self.stream = QLabel(wordWrap=True)
         self.headline = _label("headline")
@@ -170,6 +170,11 @@ class CockpitWindow(QWidget):
         throttle = 1.0 if Qt.Key.Key_Up in self._pressed else 0.0
         brake = HAND_BRAKE if Qt.Key.Key_Down in self._pressed else 0.0
         self.drive.pedals = (throttle, brake) if self.by_hand else None
+        self.refresh()
+
+    def _switch_profile(self, profile: str) -> None:
+        self.drive.switch_profile(profile)
+        self.refresh()
 
     def stop(self) -> DriveReport:
         """Stop the timer and the drive (once): flush the topic, write the trip metadata."""

@@ -44,7 +44,7 @@ def cockpit_command(
     if profile not in PROFILES:
         raise InvalidSetting(f"--profile must be one of {', '.join(PROFILES)}, not {profile!r}.")
     try:
-        from cockpit import app
+        from cockpit import app, display
         from cockpit.drive import DriveConfig
     except ImportError as missing:
         raise LakehouseError(
@@ -64,6 +64,8 @@ def cockpit_command(
         f"{state.failed:,} failed, {state.unsent:,} not sent ({report.readings:,} readings)."
     )
     console.print(f"Trip metadata with the driving profiles: {report.trip_metadata}.")
+    verdict = display.verdict_view(report.verdict, report.driven, report.readings)
+    console.print(f"Live verdict: {verdict.headline}; {verdict.detail}")
     if snapshot:
         console.print(f"Screenshot: {snapshot}.")
     if state.problem:
