@@ -13,8 +13,8 @@ import pytest
 
 from ingest.loaders.lander import Lander
 
-from ..streaming import LAKEHOUSE, assert_exactly_once
 from ..conftest import free_port
+from ..streaming import LAKEHOUSE, assert_exactly_once
 
 pytestmark = pytest.mark.integration
 SECONDS = 45
@@ -37,7 +37,11 @@ def test_the_lander_lands_exactly_the_events_the_cockpit_sent(kafka, lakehouse_d
     assert counts, output
     sent, topic, delivered, failed, unsent = counts.groups()
     assert (int(sent), topic, int(delivered), failed, unsent) == (
-        SECONDS, kafka.topic, SECONDS, "0", "0"
+        SECONDS,
+        kafka.topic,
+        SECONDS,
+        "0",
+        "0",
     )
     assert png.stat().st_size > 10_000
 
