@@ -4,6 +4,7 @@ as possible that ends in a screenshot (`--snapshot`)."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +24,8 @@ def _application(offscreen: bool):
 
     if offscreen:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        # The offscreen platform warns that it cannot resize windows to their hints: noise.
+        os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
     elif sys.platform.startswith("linux") and not (
         os.environ.get("DISPLAY")
         or os.environ.get("WAYLAND_DISPLAY")
@@ -41,6 +44,8 @@ def run(config: DriveConfig, speed: float) -> DriveReport:
 
     app = _application(offscreen=False)
     window = CockpitWindow(Drive(config), speed)
+    for sig in (signal.SIGINT, signal.SIGTERM):  # handled on the next reading (Python code)
+        signal.signal(sig, lambda *_: window.close())
     window.resize(*SIZE)
     window.show()
     window.start()

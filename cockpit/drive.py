@@ -5,13 +5,14 @@ and stopping flushes and writes the trip metadata as `lakehouse simulate` does."
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cockpit.display import Reading, RollingWindow
 from cockpit.features import WINDOW_MINUTES, window_features
 from cockpit.streaming import StreamState, StreamWorker
 from cockpit.verdict import VerdictClient, VerdictState
+from common.settings import DEMO_PERIOD_END
 from ingest.kafka import KafkaSettings
 from ingest.upstream.telemetry.simulator import SimulationConfig, VehicleSimulator, keyed
 from ingest.upstream.telemetry.stream import write_trip_metadata
@@ -26,7 +27,7 @@ class DriveConfig:
     api_url: str
     profile: str = "normal"
     verdict_every_s: float = 5.0  # simulated seconds between two verdict requests
-    start: datetime | None = None  # default: now
+    start: datetime | None = None  # the simulated clock's start; default: `demo_clock()`
 
 
 @dataclass(frozen=True)
@@ -38,26 +39,37 @@ class DriveReport:
     driven: str  # the profile driven last
 
 
+def demo_clock(now: datetime) -> datetime:
+    """The same time of day on the demo period's last day (where `lakehouse simulate` drives by
+    default): a drive among the demo's data, whose models and tests judge a fixed period."""
+    day = DEMO_PERIOD_END - timedelta(days=1)
+    return day + (
+        now.replace(microsecond=0) - now.replace(hour=0, minute=0, second=0, microsecond=0)
+    )
+
+
 class Drive:
-    """A vehicle of its own: trips numbered from the start's Unix second and a seed from it,
-    so no other drive or simulation of vehicle 1 shares its trip ids or trip metadata file."""
+    """A vehicle of its own: numbered by the wall clock's second when the drive starts (no
+    fleet reaches such numbers), seeded by it too, so no simulation and no other drive shares
+    its event ids, trip ids or trip metadata file."""
 
     def __init__(self, config: DriveConfig) -> None:
         self.config = config
-        start = config.start or datetime.now(UTC).replace(microsecond=0)
-        second = int(start.timestamp())
+        now = datetime.now(UTC)
+        start = config.start or demo_clock(now)
+        number = int(now.timestamp())
         self.simulator = VehicleSimulator(
             SimulationConfig(
                 vehicles=1,
                 rate_hz=RATE_HZ,
                 start=start,
-                seed=second % 2**32,
+                seed=number % 2**32,
                 fault_fraction=0.0,  # the cockpit shows and sends what the sensors read
-                first_trip=second,
+                first_vehicle=number,
             )
         )
         self.simulator.switch_profile(0, config.profile)
-        self.start_ms = second * 1000
+        self.start_ms = int(start.timestamp() * 1000)
         self.window = RollingWindow(WINDOW_MINUTES * 60)
         self.latest: Reading | None = None
         self.pedals: tuple[float, float] | None = None  # set: driven by hand

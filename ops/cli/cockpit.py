@@ -3,6 +3,7 @@ judged by the driving-style model (docs/cockpit.md)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -39,6 +40,13 @@ def cockpit_command(
     seconds: Annotated[
         int, typer.Option(help="Simulated seconds the snapshot drives.", min=1, max=86_400)
     ] = 60,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            help="The simulated clock's start: `now` (a live lakehouse) or an ISO 8601 time "
+            "(UTC); default: the same time of day on the demo period's last day."
+        ),
+    ] = None,
 ) -> None:
     """Drive one vehicle in a window; every reading streams to the telemetry topic."""
     if profile not in PROFILES:
@@ -56,6 +64,7 @@ def cockpit_command(
         landing_dir=load_settings().landing_dir,
         api_url=api or f"http://{env('SERVING_HOST')}:{env('SERVING_PORT')}",
         profile=profile,
+        start=_clock(start),
     )
     report = app.snapshot(config, snapshot, seconds) if snapshot else app.run(config, speed)
     state = report.stream
@@ -70,3 +79,15 @@ def cockpit_command(
         console.print(f"Screenshot: {snapshot}.")
     if state.problem:
         console.print(state.problem)
+
+
+def _clock(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    if value == "now":
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidSetting(f"--start must be `now` or an ISO 8601 time, not {value!r}.") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

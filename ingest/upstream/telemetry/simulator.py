@@ -54,17 +54,17 @@ class SimulationConfig:
     drift_at: datetime | None = None
     # Incident scenario: from this simulated time on, some coolant sensors report one value.
     incident_at: datetime | None = None
-    # Each vehicle's first trip number: a drive of its own (the cockpit's) starts its trips at
-    # a number no other run of the same vehicle uses, so trip ids stay unique.
-    first_trip: int = 1
+    # The first vehicle's (and driver's) number: a drive of its own (the cockpit's) takes
+    # numbers no fleet uses, so its event and trip ids meet no other run's.
+    first_vehicle: int = 1
 
     def __post_init__(self) -> None:
         if self.vehicles < 1 or not 0 < self.rate_hz <= 100:
             raise InvalidSetting("vehicles must be at least 1 and rate_hz between 0 and 100.")
         if not 0 <= self.fault_fraction <= 0.5:
             raise InvalidSetting("fault_fraction must be between 0 and 0.5.")
-        if self.first_trip < 1:
-            raise InvalidSetting("first_trip must be at least 1.")
+        if self.first_vehicle < 1:
+            raise InvalidSetting("first_vehicle must be at least 1.")
         for name in ("drift_at", "incident_at"):
             moment = getattr(self, name)
             if moment is not None and moment <= self.start:
@@ -81,8 +81,9 @@ class VehicleSimulator:
         self.rng = rng
         n = config.vehicles
         self.dt = 1.0 / config.rate_hz
-        self.vehicle_ids = entity_ids("vehicle", range(1, n + 1))
-        self.driver_ids = entity_ids("driver", range(1, n + 1))
+        numbers = range(config.first_vehicle, config.first_vehicle + n)
+        self.vehicle_ids = entity_ids("vehicle", numbers)
+        self.driver_ids = entity_ids("driver", numbers)
         self.profile_index = rng.choice(len(PROFILES), n, p=PROFILE_SHARES)
         self._apply_profiles()
         self.mass = self.pt.mass_kg * rng.uniform(0.9, 1.15, n)  # passengers and luggage
@@ -105,7 +106,7 @@ class VehicleSimulator:
         self.lat = self.zone_lat[start_zone] + rng.normal(0, 0.002, n)
         self.lon = self.zone_lon[start_zone] + rng.normal(0, 0.002, n)
         self.target = rng.integers(0, config.zones, n)
-        self.trip_number = np.full(n, config.first_trip, dtype=np.int64)
+        self.trip_number = np.ones(n, dtype=np.int64)
         # (vehicles, step, their profiles): each trip's start and its ground-truth label.
         self._trip_starts: list[tuple[np.ndarray, int, np.ndarray]] = [
             (np.arange(n), 0, self.profile_names.copy())
@@ -313,14 +314,14 @@ class VehicleSimulator:
         numbers = np.concatenate(
             [np.full(len(v), i) for i, (v, _, _) in enumerate(self._trip_starts)]
         )
-        # The k-th start of a vehicle is its trip number k (counted from `first_trip`).
+        # The k-th start of a vehicle is its trip number k (1-based).
         order = np.lexsort((numbers, vehicles))
         vehicles, steps, profiles = vehicles[order], steps[order], profiles[order]
         first = np.r_[True, vehicles[1:] != vehicles[:-1]]
         trip_number = (
             np.arange(len(vehicles))
             - np.maximum.accumulate(np.where(first, np.arange(len(vehicles)), 0))
-            + self.config.first_trip
+            + 1
         )
         start_ms = self.config.start.timestamp() * 1000 + steps * self.dt * 1000
         started = pa.array(start_ms.astype("int64"), pa.timestamp("ms", tz="UTC"))

@@ -5,11 +5,23 @@ from __future__ import annotations
 
 import csv
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from cockpit.drive import Drive
+from cockpit.drive import Drive, demo_clock
+from common.settings import DEMO_PERIOD_END
 
 from .conftest import drive_config
+
+
+def test_a_drive_is_a_vehicle_of_its_own_on_the_demo_day_by_default(offline_drive: Drive):
+    started = datetime.fromtimestamp(offline_drive.start_ms / 1000, UTC)
+    assert started.date() == (DEMO_PERIOD_END - timedelta(days=1)).date()
+    assert demo_clock(datetime(2026, 9, 3, 14, 5, 6, 700, tzinfo=UTC)) == datetime(
+        2026, 2, 1, 14, 5, 6, tzinfo=UTC
+    )
+    number = int(offline_drive.simulator.vehicle_ids[0][1:])
+    assert number > 100_000  # beyond any `lakehouse simulate` fleet
+    assert offline_drive.simulator.driver_ids[0] == f"D{number}"
 
 
 def test_a_profile_switch_starts_a_trip_labelled_with_the_new_profile(offline_drive: Drive):
@@ -22,11 +34,10 @@ def test_a_profile_switch_starts_a_trip_labelled_with_the_new_profile(offline_dr
     report = offline_drive.stop()
     with report.trip_metadata.open() as file:
         trips = list(csv.DictReader(file))
-    first = int(offline_drive.start_ms / 1000)
     vehicle = offline_drive.simulator.vehicle_ids[0]
     assert [(t["trip_id"], t["driving_profile"]) for t in trips] == [
-        (f"{vehicle}-{first}", "normal"),
-        (f"{vehicle}-{first + 1}", "aggressive"),
+        (f"{vehicle}-1", "normal"),
+        (f"{vehicle}-2", "aggressive"),
     ]
     assert report.readings == 80 and report.driven == "aggressive"
 
@@ -58,4 +69,4 @@ def test_without_a_broker_the_drive_goes_on_and_counts_the_readings_not_sent(abs
     assert "Not streaming" in (report.stream.problem or "")
     assert "lakehouse broker start" in (report.stream.problem or "")
     assert "lakehouse serve" in (report.verdict.problem or "")
-    assert report.trip_metadata.name == f"2026-06-01T0800-seed{int(start.timestamp())}-1v.csv"
+    assert report.trip_metadata.name.startswith("2026-06-01T0800-seed")
