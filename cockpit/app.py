@@ -19,13 +19,19 @@ SIZE = (900, 720)
 VERDICT_WAIT_S = 10.0  # the snapshot waits this long at most for the last window's verdict
 
 
+def _without_size_hints(_mode: object, _context: object, message: str) -> None:
+    """Qt's messages, less the offscreen platform's note that it cannot resize to size hints."""
+    if "propagateSizeHints" not in message:
+        print(message, file=sys.stderr)
+
+
 def _application(offscreen: bool):
+    from PySide6.QtCore import qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
     if offscreen:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-        # The offscreen platform warns that it cannot resize windows to their hints: noise.
-        os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
+        qInstallMessageHandler(_without_size_hints)
     elif sys.platform.startswith("linux") and not (
         os.environ.get("DISPLAY")
         or os.environ.get("WAYLAND_DISPLAY")
