@@ -74,6 +74,7 @@ class Drive:
         self.latest: Reading | None = None
         self.pedals: tuple[float, float] | None = None  # set: driven by hand
         self.readings = 0
+        self.report: DriveReport | None = None  # set once stopped
         self._next_verdict_s = config.verdict_every_s
         self.stream = StreamWorker(config.kafka)
         self.verdict = VerdictClient(config.api_url)
@@ -107,9 +108,13 @@ class Drive:
             self.verdict.submit(features, self.profile, window_id)
 
     def stop(self) -> DriveReport:
-        """Send what the sensors held back, flush the topic, write the trip metadata."""
-        self.stream.send(self.simulator.late_events())
-        state = self.stream.close()
-        self.verdict.close()
-        path = write_trip_metadata(self.simulator, self.config.landing_dir)
-        return DriveReport(state, self.verdict.state(), path, self.readings, self.profile)
+        """Send what the sensors held back, flush the topic, write the trip metadata (once)."""
+        if self.report is None:
+            self.stream.send(self.simulator.late_events())
+            state = self.stream.close()
+            self.verdict.close()
+            path = write_trip_metadata(self.simulator, self.config.landing_dir)
+            self.report = DriveReport(
+                state, self.verdict.state(), path, self.readings, self.profile
+            )
+        return self.report

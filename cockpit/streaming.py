@@ -12,6 +12,7 @@ from ingest.kafka import BrokerUnreachable, KafkaSettings, ensure_topic
 from ingest.upstream.telemetry.producer import KafkaStreamer
 
 CONNECT_TIMEOUT_S = 2.0
+FLUSH_S = 30.0  # stopping waits this long at most for the last deliveries
 RETRY_S = 5.0  # while the broker is absent, look for it again this often
 
 
@@ -60,10 +61,10 @@ class StreamWorker:
                 problem=self._problem or _failures(streamer),
             )
 
-    def close(self, timeout: float = 30.0) -> StreamState:
-        """Send what is queued, flush the producer (up to `timeout` seconds), stop the thread."""
+    def close(self) -> StreamState:
+        """Send what is queued, flush the producer (up to `FLUSH_S`), stop the thread."""
         self._batches.put(None)
-        self._thread.join(timeout + CONNECT_TIMEOUT_S + 5)
+        self._thread.join(FLUSH_S + CONNECT_TIMEOUT_S + 5)
         return self.state()
 
     def _run(self) -> None:
@@ -88,7 +89,7 @@ class StreamWorker:
             with self._lock:
                 self._sent += len(batch)
         if self._streamer is not None:
-            undelivered = self._streamer.flush()
+            undelivered = self._streamer.flush(FLUSH_S)
             with self._lock:
                 self._undelivered = undelivered
 

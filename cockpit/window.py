@@ -40,12 +40,11 @@ KEYS_HELP = (
 
 class CockpitWindow(QWidget):
     """One vehicle's cockpit. `advance()` takes one reading; the timer calls it in real time
-    (or `speed` times faster); closing the window stops the drive (`report`)."""
+    (or `speed` times faster); closing the window stops the drive (`stop()`)."""
 
     def __init__(self, drive: Drive, speed: float = 1.0) -> None:
         super().__init__()
         self.drive = drive
-        self.report: DriveReport | None = None
         self.by_hand = False
         self._pressed: set[Qt.Key] = set()
         self.setWindowTitle(f"Cockpit · {drive.simulator.vehicle_ids[0]}")
@@ -179,10 +178,9 @@ class CockpitWindow(QWidget):
     def stop(self) -> DriveReport:
         """Stop the timer and the drive (once): flush the topic, write the trip metadata."""
         self.timer.stop()
-        if self.report is None:
-            self.report = self.drive.stop()
-            self.refresh()
-        return self.report
+        report = self.drive.stop()
+        self.refresh()
+        return report
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.stop()
