@@ -18,6 +18,10 @@ from ingest.upstream.telemetry.simulator import SimulationConfig, VehicleSimulat
 from ingest.upstream.telemetry.stream import write_trip_metadata
 
 RATE_HZ = 1.0  # readings per second, as `lakehouse simulate` sends by default
+# The simulated clock's default start: 10 minutes before the demo period ends, where every
+# default `lakehouse simulate` run drives (its runs end there): the drive joins the fleet's
+# time range, which the models' time splits cut in training and test.
+DEFAULT_START = DEMO_PERIOD_END - timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,7 @@ class DriveConfig:
     api_url: str
     profile: str = "normal"
     verdict_every_s: float = 5.0  # simulated seconds between two verdict requests
-    start: datetime | None = None  # the simulated clock's start; default: `demo_clock()`
+    start: datetime = DEFAULT_START  # the simulated clock's start
 
 
 @dataclass(frozen=True)
@@ -39,15 +43,6 @@ class DriveReport:
     driven: str  # the profile driven last
 
 
-def demo_clock(now: datetime) -> datetime:
-    """The same time of day on the demo period's last day (where `lakehouse simulate` drives by
-    default): a drive among the demo's data, whose models and tests judge a fixed period."""
-    day = DEMO_PERIOD_END - timedelta(days=1)
-    return day + (
-        now.replace(microsecond=0) - now.replace(hour=0, minute=0, second=0, microsecond=0)
-    )
-
-
 class Drive:
     """A vehicle of its own: numbered by the wall clock's second when the drive starts (no
     fleet reaches such numbers), seeded by it too, so no simulation and no other drive shares
@@ -55,9 +50,8 @@ class Drive:
 
     def __init__(self, config: DriveConfig) -> None:
         self.config = config
-        now = datetime.now(UTC)
-        start = config.start or demo_clock(now)
-        number = int(now.timestamp())
+        start = config.start
+        number = int(datetime.now(UTC).timestamp())
         self.simulator = VehicleSimulator(
             SimulationConfig(
                 vehicles=1,

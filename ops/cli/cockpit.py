@@ -44,7 +44,8 @@ def cockpit_command(
         str | None,
         typer.Option(
             help="The simulated clock's start: `now` (a live lakehouse) or an ISO 8601 time "
-            "(UTC); default: the same time of day on the demo period's last day."
+            "(UTC); default: 10 minutes before the demo period ends, where `lakehouse "
+            "simulate` drives."
         ),
     ] = None,
 ) -> None:
@@ -53,7 +54,7 @@ def cockpit_command(
         raise InvalidSetting(f"--profile must be one of {', '.join(PROFILES)}, not {profile!r}.")
     try:
         from cockpit import app, display
-        from cockpit.drive import DriveConfig
+        from cockpit.drive import DEFAULT_START, DriveConfig
     except ImportError as missing:
         raise LakehouseError(
             f"The cockpit needs PySide6 and pyqtgraph ({missing.name} is missing): "
@@ -64,7 +65,7 @@ def cockpit_command(
         landing_dir=load_settings().landing_dir,
         api_url=api or f"http://{env('SERVING_HOST')}:{env('SERVING_PORT')}",
         profile=profile,
-        start=_clock(start),
+        start=_clock(start) if start else DEFAULT_START,
     )
     report = app.snapshot(config, snapshot, seconds) if snapshot else app.run(config, speed)
     state = report.stream
@@ -81,9 +82,7 @@ def cockpit_command(
         console.print(state.problem)
 
 
-def _clock(value: str | None) -> datetime | None:
-    if value is None:
-        return None
+def _clock(value: str) -> datetime:
     if value == "now":
         return datetime.now(UTC)
     try:
