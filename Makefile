@@ -34,7 +34,7 @@ LAKEHOUSE_KAFKA_JARS ?= $(HOME)/.cache/mobility-lakehouse/kafka-$(KAFKA_VERSION)
 override LAKEHOUSE_KAFKA_JARS := $(abspath $(patsubst ~/%,$(HOME)/%,$(LAKEHOUSE_KAFKA_JARS)))
 export LAKEHOUSE_KAFKA_JARS
 KAFKA_JARS := $(LAKEHOUSE_KAFKA_JARS)/.complete
-PYTHON_PATHS := common ingest ml serving ops benchmarks adapters tests models orchestration
+PYTHON_PATHS := cockpit common ingest ml serving ops benchmarks adapters tests models orchestration
 # Airflow's own virtualenv (AIRFLOW_VENV; docs/orchestration.md): Airflow 3.3 needs an older
 # FastAPI than the project pins. Installed from orchestration/constraints.txt, pinned by pip freeze.
 AIRFLOW_VENV ?= $(CURDIR)/.venv-airflow

@@ -15,7 +15,7 @@ from typer.core import TyperGroup
 
 from common.errors import LakehouseError
 from ingest.kafka import show_client_logs
-from ops.cli import airflow, broker, generate, ingest, serve, telemetry, warehouse
+from ops.cli import airflow, broker, cockpit, generate, ingest, serve, telemetry, warehouse
 from ops.cli.output import error
 
 
@@ -68,3 +68,4 @@ app.command("deps")(warehouse.deps_command)
 app.command("report")(warehouse.report_command)
 app.command("summary")(warehouse.summary_command)
 app.command("serve")(serve.serve_command)
+app.command("cockpit")(cockpit.cockpit_command)

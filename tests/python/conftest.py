@@ -80,6 +80,15 @@ def kafka(broker_settings: KafkaSettings, monkeypatch: pytest.MonkeyPatch) -> Ka
     return topic_of_its_own(broker_settings, monkeypatch)
 
 
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory, broker_settings) -> tuple[Path, dict]:
+    """A lakehouse after generate, simulate, land, ingest and `dbt build`, and its environment:
+    built once per session for the serving and the cockpit tests."""
+    from .serving.server import build_lakehouse  # its helpers import this module
+
+    return build_lakehouse(tmp_path_factory.mktemp("serving"), broker_settings)
+
+
 def topic_of_its_own(broker: KafkaSettings, monkeypatch: pytest.MonkeyPatch) -> KafkaSettings:
     """`broker` with a topic and lander group of its own, exported for subprocesses too."""
     settings = replace(

@@ -20,7 +20,9 @@ ALLOWED = {
     "ingest.loaders": {"common", "ingest.contracts", "ingest.bronze", "ingest.kafka"},
     "ingest.upstream": {"common", "ingest.contracts", "ingest.kafka"},
     "ml": {"common"},
+    "cockpit": {"common", "ingest.kafka", "ingest.upstream"},
     "ops": {
+        "cockpit",
         "common",
         "ingest.contracts",
         "ingest.bronze",

@@ -55,6 +55,15 @@ class KafkaStreamer:
                     poll(0.05)
         poll(0)
 
+    def poll(self, timeout: float = 0.0) -> None:
+        """Serve the delivery reports that arrived (the tallies above move)."""
+        self._producer.poll(timeout)
+
+    @property
+    def queued(self) -> int:
+        """Events produced and not yet delivered (or failed): the producer's queue."""
+        return len(self._producer)
+
     def flush(self, timeout: float = 30.0) -> int:
         """Wait for outstanding deliveries; returns how many are still undelivered."""
         return self._producer.flush(timeout)

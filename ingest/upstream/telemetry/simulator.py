@@ -54,12 +54,17 @@ class SimulationConfig:
     drift_at: datetime | None = None
     # Incident scenario: from this simulated time on, some coolant sensors report one value.
     incident_at: datetime | None = None
+    # The first vehicle's (and driver's) number: a drive of its own (the cockpit's) takes
+    # numbers no fleet uses, so its event and trip ids meet no other run's.
+    first_vehicle: int = 1
 
     def __post_init__(self) -> None:
         if self.vehicles < 1 or not 0 < self.rate_hz <= 100:
             raise InvalidSetting("vehicles must be at least 1 and rate_hz between 0 and 100.")
         if not 0 <= self.fault_fraction <= 0.5:
             raise InvalidSetting("fault_fraction must be between 0 and 0.5.")
+        if self.first_vehicle < 1:
+            raise InvalidSetting("first_vehicle must be at least 1.")
         for name in ("drift_at", "incident_at"):
             moment = getattr(self, name)
             if moment is not None and moment <= self.start:
@@ -76,21 +81,11 @@ class VehicleSimulator:
         self.rng = rng
         n = config.vehicles
         self.dt = 1.0 / config.rate_hz
-        self.vehicle_ids = entity_ids("vehicle", range(1, n + 1))
-        self.driver_ids = entity_ids("driver", range(1, n + 1))
+        numbers = range(config.first_vehicle, config.first_vehicle + n)
+        self.vehicle_ids = entity_ids("vehicle", numbers)
+        self.driver_ids = entity_ids("driver", numbers)
         self.profile_index = rng.choice(len(PROFILES), n, p=PROFILE_SHARES)
-        self.profile_names = np.array([p.name for p in PROFILES])[self.profile_index]
-
-        def per_vehicle(attribute: str) -> np.ndarray:
-            return np.array([getattr(PROFILES[i], attribute) for i in self.profile_index])
-
-        self.speed_factor = per_vehicle("speed_factor")
-        self.throttle_gain = per_vehicle("throttle_gain")
-        self.brake_gain = per_vehicle("brake_gain")
-        self.max_brake = per_vehicle("max_brake")
-        self.anticipation = per_vehicle("brake_anticipation_s")
-        self.upshift = per_vehicle("upshift_rpm")
-        self.downshift = per_vehicle("downshift_rpm")
+        self._apply_profiles()
         self.mass = self.pt.mass_kg * rng.uniform(0.9, 1.15, n)  # passengers and luggage
         self.ratios = np.array(self.pt.gear_ratios)
 
@@ -112,17 +107,53 @@ class VehicleSimulator:
         self.lon = self.zone_lon[start_zone] + rng.normal(0, 0.002, n)
         self.target = rng.integers(0, config.zones, n)
         self.trip_number = np.ones(n, dtype=np.int64)
-        self._trip_starts: list[tuple[np.ndarray, int]] = [(np.arange(n), 0)]  # (vehicles, step)
+        # (vehicles, step, their profiles): each trip's start and its ground-truth label.
+        self._trip_starts: list[tuple[np.ndarray, int, np.ndarray]] = [
+            (np.arange(n), 0, self.profile_names.copy())
+        ]
         self.heading = np.zeros(n)
         self.faults = Faults(n, config.fault_fraction, self._step_at(config.incident_at))
 
     def _step_at(self, moment: datetime | None) -> int | None:
         return round((moment - self.config.start).total_seconds() / self.dt) if moment else None
 
+    def _apply_profiles(self) -> None:
+        """Each vehicle's driving parameters from its profile."""
+        self.profile_names = np.array([p.name for p in PROFILES])[self.profile_index]
+
+        def per_vehicle(attribute: str) -> np.ndarray:
+            return np.array([getattr(PROFILES[i], attribute) for i in self.profile_index])
+
+        self.speed_factor = per_vehicle("speed_factor")
+        self.throttle_gain = per_vehicle("throttle_gain")
+        self.brake_gain = per_vehicle("brake_gain")
+        self.max_brake = per_vehicle("max_brake")
+        self.anticipation = per_vehicle("brake_anticipation_s")
+        self.upshift = per_vehicle("upshift_rpm")
+        self.downshift = per_vehicle("downshift_rpm")
+
+    def switch_profile(self, vehicle: int, profile: str) -> None:
+        """Give vehicle `vehicle` (0-based) a driver of another profile from the next step on.
+        The switch starts a new trip, so every trip keeps one ground-truth label (before the
+        first step, the first trip takes the new label)."""
+        names = [p.name for p in PROFILES]
+        if profile not in names:
+            raise InvalidSetting(f"profile must be one of {', '.join(names)}, not {profile!r}.")
+        if profile == self.profile_names[vehicle]:
+            return
+        self.profile_index[vehicle] = names.index(profile)
+        self._apply_profiles()
+        if self.step_index == 0:
+            self._trip_starts[0][2][vehicle] = profile
+            return
+        self.trip_number[vehicle] += 1
+        self._trip_starts.append((np.array([vehicle]), self.step_index, np.array([profile])))
+
     # ---------------------------------------------------------------- physics
 
-    def step(self) -> dict[str, np.ndarray]:
-        """Advance every vehicle by one time step and return the readings (typed columns)."""
+    def step(self, pedals: tuple[float, float] | None = None) -> dict[str, np.ndarray]:
+        """Advance every vehicle by one time step and return the readings (typed columns).
+        `pedals` (throttle, brake; 0 to 1) are pressed by hand instead of by the drivers."""
         rng, pt, dt, n = self.rng, self.pt, self.dt, self.config.vehicles
         if self.step_index == self._drift_step:
             for attribute, factor in DRIFT.items():
@@ -153,6 +184,8 @@ class VehicleSimulator:
         brake = np.clip(-self.brake_gain * error, 0.0, 1.0) * self.max_brake
         brake = np.where(error < -0.3, brake, 0.0)
         throttle = np.where(brake > 0, 0.0, throttle)
+        if pedals is not None:
+            throttle, brake = np.full(n, float(pedals[0])), np.full(n, float(pedals[1]))
 
         # Powertrain: engine speed from wheel speed; torque from the curve.
         ratio = self.ratios[self.gear - 1] * pt.final_drive
@@ -209,9 +242,8 @@ class VehicleSimulator:
         arrived = np.hypot(dlat, dlon) * 111_320.0 < 150.0
         self.trip_number += arrived
         if arrived.any():
-            self._trip_starts.append(
-                (np.flatnonzero(arrived), self.step_index)
-            )  # this reading is its first
+            vehicles = np.flatnonzero(arrived)  # this reading is its trip's first
+            self._trip_starts.append((vehicles, self.step_index, self.profile_names[vehicles]))
         self.target = np.where(arrived, rng.integers(0, self.config.zones, n), self.target)
 
         self.step_index += 1
@@ -238,21 +270,29 @@ class VehicleSimulator:
         Each batch holds `steps_per_batch` time steps of the whole fleet: 1 for real time,
         more when producing as fast as possible (encoding is cheaper per event in bulk).
         """
-        start_ms = int(self.config.start.timestamp() * 1000)
         done = 0
         while done < steps:
             chunk = []
             for _ in range(min(steps_per_batch, steps - done)):
-                ts = start_ms + round(self.step_index * self.dt * 1000)  # the step's start
-                columns = self.step()
-                columns["ts_ms"] = np.full(self.config.vehicles, ts, dtype=np.int64)
-                chunk.append(self._with_ids(columns))
+                chunk.append(self.readings())
                 done += 1
-            events = {k: np.concatenate([c[k] for c in chunk]) for k in chunk[0]}
-            yield list(zip(events["vehicle_id"].tolist(), encode(events), strict=True))
-        late = self.faults.release_all()  # whatever was held back still arrives, late
-        if late is not None:
-            yield list(zip(late["vehicle_id"].tolist(), encode(late), strict=True))
+            yield keyed({k: np.concatenate([c[k] for c in chunk]) for k in chunk[0]})
+        late = self.late_events()
+        if late:
+            yield late
+
+    def readings(self, pedals: tuple[float, float] | None = None) -> dict[str, np.ndarray]:
+        """One time step as the events it sends: readings, the step's time, ids, faults."""
+        start_ms = int(self.config.start.timestamp() * 1000)
+        ts = start_ms + round(self.step_index * self.dt * 1000)
+        columns = self.step(pedals)
+        columns["ts_ms"] = np.full(self.config.vehicles, ts, dtype=np.int64)  # the step's start
+        return self._with_ids(columns)
+
+    def late_events(self) -> list[tuple[str, str]]:
+        """Whatever the faults held back: it still arrives, late, when a run ends."""
+        late = self.faults.release_all()
+        return keyed(late) if late is not None else []
 
     def _with_ids(self, columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Add ids and trip numbers to a step's readings, then let the faults damage them."""
@@ -268,12 +308,15 @@ class VehicleSimulator:
     def trip_metadata(self) -> pa.Table:
         """Every trip started so far, with its driver's profile: the ground-truth label for
         training, kept beside the events and never inside them."""
-        vehicles = np.concatenate([v for v, _ in self._trip_starts])
-        steps = np.concatenate([np.full(len(v), step) for v, step in self._trip_starts])
-        numbers = np.concatenate([np.full(len(v), i) for i, (v, _) in enumerate(self._trip_starts)])
+        vehicles = np.concatenate([v for v, _, _ in self._trip_starts])
+        steps = np.concatenate([np.full(len(v), step) for v, step, _ in self._trip_starts])
+        profiles = np.concatenate([p for _, _, p in self._trip_starts])
+        numbers = np.concatenate(
+            [np.full(len(v), i) for i, (v, _, _) in enumerate(self._trip_starts)]
+        )
         # The k-th start of a vehicle is its trip number k (1-based).
         order = np.lexsort((numbers, vehicles))
-        vehicles, steps = vehicles[order], steps[order]
+        vehicles, steps, profiles = vehicles[order], steps[order], profiles[order]
         first = np.r_[True, vehicles[1:] != vehicles[:-1]]
         trip_number = (
             np.arange(len(vehicles))
@@ -290,7 +333,12 @@ class VehicleSimulator:
                 ),
                 "vehicle_id": vehicle_ids,
                 "driver_id": pa.array(self.driver_ids[vehicles], pa.string()),
-                "driving_profile": pa.array(self.profile_names[vehicles], pa.string()),
+                "driving_profile": pa.array(profiles, pa.string()),
                 "started_at": pc.strftime(started, format="%Y-%m-%dT%H:%M:%SZ"),
             }
         )
+
+
+def keyed(events: dict[str, np.ndarray]) -> list[tuple[str, str]]:
+    """Events as `(key, json)` messages, keyed by vehicle."""
+    return list(zip(events["vehicle_id"].tolist(), encode(events), strict=True))

@@ -1,18 +1,8 @@
-"""The serving tests share one small built lakehouse (built once per session)."""
+"""The serving tests share one small built lakehouse (`built`, tests/python/conftest.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-
-from .server import build_lakehouse
-
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory, broker_settings) -> tuple[Path, dict]:
-    """A lakehouse after generate, simulate, land, ingest and `dbt build`, and its environment."""
-    return build_lakehouse(tmp_path_factory.mktemp("serving"), broker_settings)
 
 
 @pytest.fixture(autouse=True)
