@@ -1,5 +1,6 @@
 """`lakehouse cockpit --snapshot` against the real embedded broker: the lander lands exactly the
-events the cockpit reports sent, and the trip metadata names the drive's trips."""
+events the cockpit reports sent, the trip metadata names the drive's trips, and dbt takes each
+reading into Silver once."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ import re
 import subprocess
 from datetime import datetime
 
+import duckdb
 import pytest
 
 from ingest.loaders.lander import Lander
 
 from ..conftest import free_port
+from ..pipeline import BIN, environment, run
 from ..streaming import LAKEHOUSE, assert_exactly_once
 
 pytestmark = pytest.mark.integration
@@ -53,3 +56,24 @@ def test_the_lander_lands_exactly_the_events_the_cockpit_sent(kafka, lakehouse_d
     ids = {f"{trip['vehicle_id']}-{start_ms + 1000 * second}" for second in range(SECONDS)}
     assert_exactly_once(lakehouse_dir, int(sent), ids)
     assert report.dead_letters == 0
+
+    # dbt takes the drive like any simulated one: each reading once in Silver, none rejected.
+    _, env = environment(tmp_path)
+    run([LAKEHOUSE, "ingest", "csv"], env)  # the trip metadata
+    run([LAKEHOUSE, "init"], env)  # the other Bronze tables, empty
+    run(
+        [
+            str(BIN / "dbt"),
+            "run",
+            "--select",
+            "+stg_telemetry__events",
+            "+stg_telemetry__events_rejected",
+        ],
+        env,
+    )
+    with duckdb.connect(str(lakehouse_dir / "warehouse.duckdb"), read_only=True) as con:
+        silver = con.execute(
+            "select count(*), count(distinct event_id) from silver.stg_telemetry__events"
+        ).fetchone()
+        rejected = con.execute("select count(*) from silver.stg_telemetry__events_rejected")
+        assert silver == (SECONDS, SECONDS) and rejected.fetchone() == (0,)
