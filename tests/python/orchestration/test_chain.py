@@ -24,17 +24,7 @@ from ..conftest import REPO_ROOT
 from ..pipeline import BUILD, LAKEHOUSE_CLI, environment, own_topic, run
 from .conftest import Airflow, make_airflow
 
-pytestmark = [
-    pytest.mark.integration,
-    # Known regression, issue 17 kept open: since every Bronze copy depends on Elementary's
-    # tables (macros/observability.sql, for selective builds on a fresh lakehouse), the Silver
-    # DAG's rendered model tasks are left unrunnable under `airflow dags test`, which then
-    # fails the DAG although its dbt build passed. Until the rendering handles that edge,
-    # this chain is not run.
-    pytest.mark.skip(
-        reason="issue 17: rendered Silver tasks unrunnable since Elementary's tables became parents"
-    ),
-]
+pytestmark = pytest.mark.integration
 CHAIN = ["lakehouse_bronze", "lakehouse_silver", "lakehouse_gold", "lakehouse_ml"]
 GENERATE = [LAKEHOUSE_CLI, "generate", "mobility", "--trips", "30000", "--days", "10"]
 SIMULATE = [LAKEHOUSE_CLI, "simulate", "--vehicles", "10", "--minutes", "30"]
