@@ -118,7 +118,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable(
         "LAKEHOUSE_INGEST_SCHEDULE",
         "@hourly",
-        "when Airflow runs the Bronze ingestion DAG (cron or preset); empty: on demand only",
+        "when Airflow runs the Bronze ingestion DAG (cron or preset, UTC); empty: on demand only",
         "python",
     ),
     Variable(

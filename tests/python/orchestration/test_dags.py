@@ -50,6 +50,21 @@ def test_dags_have_no_cycles(dagbag):
         assert seen == len(edges), f"{dag_id} has a cycle"
 
 
+def test_every_rendered_task_descends_from_its_stage_build(dagbag):
+    """Every task of a stage's DAG runs after its build: none is left without a path from it
+    (Cosmos wires a rendered node only to parents it renders in the same group)."""
+    for dag_id, selector in STAGES.items():
+        edges = dagbag["dags"][dag_id]["tasks"]
+        build = f"dbt_build_{selector}"
+        reached, todo = {build}, [build]
+        while todo:
+            for downstream in edges[todo.pop()]:
+                if downstream not in reached:
+                    reached.add(downstream)
+                    todo.append(downstream)
+        assert reached == set(edges), (dag_id, sorted(set(edges) - reached))
+
+
 def test_each_stage_is_scheduled_by_the_assets_of_the_one_before(dagbag):
     dags = dagbag["dags"]
     outlets = {d: {a for names in dags[d]["outlets"].values() for a in names} for d in CHAIN}
