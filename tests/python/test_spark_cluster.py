@@ -1,0 +1,92 @@
+"""The project on a real standalone Spark cluster: `lakehouse spark start` (master, two workers,
+one application serving Spark Connect and Thrift), small Delta Bronze, one cluster start.
+
+- Before the start, `dbt build --target spark_connect` ends in one sentence.
+- Through Spark Connect a slice of Silver, Gold and one ML model (driving style: training and
+  scoring, whose scoring runs in the executors with the `ml` code the adapter sends) builds;
+  the tables are Delta tables in the cluster's warehouse, and Elementary's results are there.
+- A second build changes nothing: the upserted models merge (no table rebuilt in full), the
+  row counts stay, no model is trained again.
+- Through Thrift (`--target spark`) the same SQL slice builds, the ML models skipped in one line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from deltalake import DeltaTable
+
+from .conftest import free_port
+from .pipeline import BIN, INGEST, LAKEHOUSE_CLI, LAND, environment, own_topic, run
+
+pytestmark = pytest.mark.integration
+
+SLICE = ["--select", "+fct_trips +fct_vehicle_telemetry_minute +ml_driving_style_scores"]
+UPSERTED = ("silver.db/stg_mobility__trip_versions", "gold.db/fct_trips")
+COUNTED = (*UPSERTED, "gold.db/fct_vehicle_telemetry_minute", "ml.db/ml_driving_style_scores")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory, broker_settings) -> Iterator[tuple[Path, dict[str, str]]]:
+    tmp_path = tmp_path_factory.mktemp("spark-cluster")
+    lakehouse, env = environment(tmp_path)
+    env = own_topic(env, broker_settings) | {
+        "SPARK_HOST": "127.0.0.1",
+        "SPARK_PORT": str(free_port()),
+        "SPARK_CONNECT_PORT": str(free_port()),
+        "LAKEHOUSE_SPARK_MASTER_PORT": str(free_port()),
+        "LAKEHOUSE_SPARK_WORKER_MEMORY": "768m",
+        "LAKEHOUSE_SPARK_SERVER_MEMORY": "1g",
+    }
+    for command in (
+        [
+            *(LAKEHOUSE_CLI, "generate", "mobility", "--trips", "3000", "--days", "3"),
+            *("--zones", "4", "--start-date", "2026-01-30"),
+        ],
+        [LAKEHOUSE_CLI, "simulate", "--vehicles", "8", "--minutes", "30"],
+        LAND,
+        INGEST,
+    ):
+        run(command, env)
+    not_started = run([str(BIN / "dbt"), "build", "--target", "spark_connect"], env, expect=2)
+    assert "no Spark Connect server answers at sc://127.0.0.1:" in not_started.stdout
+    run([LAKEHOUSE_CLI, "spark", "start"], env)
+    try:
+        yield lakehouse, env
+    finally:
+        run([LAKEHOUSE_CLI, "spark", "stop"], env)
+
+
+def _counts(warehouse: Path) -> dict[str, int]:
+    return {t: DeltaTable(warehouse / t).to_pyarrow_table().num_rows for t in COUNTED}
+
+
+def test_connect_builds_silver_gold_and_ml_and_a_second_run_merges(cluster):
+    lakehouse, env = cluster
+    status = run([LAKEHOUSE_CLI, "spark", "status"], env).stdout
+    assert "worker 2 pid" in status and "Thrift port" in status and "does not answer" not in status
+    dbt = [str(BIN / "dbt"), "build", "--target", "spark_connect", *SLICE]
+    first = run(dbt, env)
+    assert "Spark: Bronze is read as delta." in first.stdout
+    warehouse = lakehouse / "spark" / "cluster" / "warehouse"
+    counts = _counts(warehouse)
+    assert all(counts.values()), counts
+    for table in ("dbt_run_results", "elementary_test_results"):
+        assert DeltaTable(warehouse / "elementary.db" / table).to_pyarrow_table().num_rows > 0
+
+    run(dbt, env)
+    assert _counts(warehouse) == counts
+    for table in UPSERTED:
+        operation = DeltaTable(warehouse / table).history(1)[0]["operation"]
+        assert operation == "MERGE", (table, operation)
+    versions = DeltaTable(warehouse / "ml.db/ml_driving_style_training").to_pyarrow_table()
+    assert set(versions.column("model_version").to_pylist()) == {1}
+
+
+def test_thrift_builds_the_sql_slice_and_skips_the_ml_models(cluster):
+    _, env = cluster
+    thrift = run([str(BIN / "dbt"), "build", "--target", "spark", *SLICE], env)
+    assert "the ML models are skipped on this target" in thrift.stdout
+    assert "ml_driving_style" not in thrift.stdout
