@@ -175,7 +175,7 @@ bench-build: deps ## Silver + Gold build time and memory on DuckDB at 1M and 10M
 bench-ml: deps ## ML training/scoring time and memory, and the whole dbt build, at 200k and 10M trips
 	$(BENCH) ml --trips 200000 --trips 10000000
 
-bench-engines: deps ## Silver + Gold + ML on DuckDB and on Spark (spark_local) at 1M trips
+bench-engines: deps $(DELTA_JARS) ## Silver + Gold + ML on DuckDB, Spark (spark_local) and the Spark cluster (spark_connect) at 1M trips
 	$(BENCH) engines --trips 1000000
 
 bench-stream: $(INSTALLED) $(KAFKA_JARS) ## Simulator, producer, lander and raw-consume rates on the embedded broker
