@@ -41,3 +41,18 @@
     {%- endfor -%}
     {{ return(statements[0]) }}
 {% endmacro %}
+
+{#-
+    Elementary's data type normalization on Spark (dispatched from the project first, see
+    dbt_project.yml): the Bronze baselines name DuckDB's types, which Spark calls otherwise,
+    so `schema_changes_from_baseline` compares like with like on both engines.
+-#}
+{% macro spark__get_normalized_data_type(exact_data_type) %}
+    {%- set spark_names = {
+        "VARCHAR": "STRING",
+        "TEXT": "STRING",
+        "TIMESTAMP WITH TIME ZONE": "TIMESTAMP",
+        "INTEGER": "INT",
+    } -%}
+    {{ return(spark_names.get(exact_data_type, exact_data_type)) }}
+{% endmacro %}

@@ -3,8 +3,10 @@ one application serving Spark Connect and Thrift), small Delta Bronze, one clust
 
 - Before the start, `dbt build --target spark_connect` ends in one sentence.
 - Through Spark Connect a slice of Silver, Gold and one ML model (driving style: training and
-  scoring, whose scoring runs in the executors with the `ml` code the adapter sends) builds;
-  the tables are Delta tables in the cluster's warehouse, and Elementary's results are there.
+  scoring, whose scoring runs in the executors with the `ml` code the adapter sends) runs, and
+  the fact's tests; the tables are Delta tables in the cluster's warehouse, and Elementary's
+  run and test results are there. (Models and a few tests, not `dbt build`: each Elementary
+  anomaly test is several statements, minutes on two cores; the parity test runs them all.)
 - A second build changes nothing: the upserted models merge (no table rebuilt in full), the
   row counts stay, no model is trained again.
 - Through Thrift (`--target spark`) the same SQL slice builds, the ML models skipped in one line.
@@ -67,9 +69,10 @@ def test_connect_builds_silver_gold_and_ml_and_a_second_run_merges(cluster):
     lakehouse, env = cluster
     status = run([LAKEHOUSE_CLI, "spark", "status"], env).stdout
     assert "worker 2 pid" in status and "Thrift port" in status and "does not answer" not in status
-    dbt = [str(BIN / "dbt"), "build", "--target", "spark_connect", *SLICE]
+    dbt = [str(BIN / "dbt"), "run", "--target", "spark_connect", *SLICE]
     first = run(dbt, env)
     assert "Spark: Bronze is read as delta." in first.stdout
+    run([str(BIN / "dbt"), "test", "--target", "spark_connect", "--select", "fct_trips"], env)
     warehouse = lakehouse / "spark" / "cluster" / "warehouse"
     counts = _counts(warehouse)
     assert all(counts.values()), counts
@@ -87,6 +90,6 @@ def test_connect_builds_silver_gold_and_ml_and_a_second_run_merges(cluster):
 
 def test_thrift_builds_the_sql_slice_and_skips_the_ml_models(cluster):
     _, env = cluster
-    thrift = run([str(BIN / "dbt"), "build", "--target", "spark", *SLICE], env)
+    thrift = run([str(BIN / "dbt"), "run", "--target", "spark", *SLICE], env)
     assert "the ML models are skipped on this target" in thrift.stdout
     assert "ml_driving_style" not in thrift.stdout
