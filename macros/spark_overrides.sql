@@ -56,3 +56,17 @@
     } -%}
     {{ return(spark_names.get(exact_data_type, exact_data_type)) }}
 {% endmacro %}
+
+{#-
+    Elementary's drop of its on-run-end temporary relations on Spark: they are session
+    temporary views (no schema), whose relation carries no type, which dbt-spark's
+    drop_relation refuses ("its type is null") after the metrics were inserted. Typed relations
+    are dropped as Elementary does.
+-#}
+{% macro spark__fully_drop_relation(relation) %}
+    {%- if relation.type is none -%}
+        {%- do run_query('drop view if exists ' ~ relation.identifier) -%}
+    {%- else -%}
+        {%- do adapter.drop_relation(relation) -%}
+    {%- endif -%}
+{% endmacro %}

@@ -15,6 +15,8 @@ Both builds share the MLflow registry under $LAKEHOUSE_DIR.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pandas as pd
 import pytest
@@ -82,6 +84,11 @@ def test_everything_agrees_on_duckdb_and_spark(tmp_path, broker_settings):
         env | {"DBT_TARGET_PATH": str(tmp_path / "spark")},
     )
     assert "Spark: Bronze is read as delta." in spark.stdout
+    assert_same_results(lakehouse)
+
+
+def assert_same_results(lakehouse: Path) -> None:
+    """DuckDB's warehouse against spark_local's Delta tables in one lakehouse."""
     on_spark = lakehouse / "spark" / "warehouse"
     # Elementary ran on Spark: its run results and test results are Delta tables there.
     for table in ("dbt_run_results", "elementary_test_results"):
