@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pytest
 from deltalake import DeltaTable
 
@@ -99,7 +100,14 @@ def assert_same_results(lakehouse: Path) -> None:
         def spark_table(schema: str, table: str) -> str:
             name = f"spark_{schema}_{table}"
             arrow = DeltaTable(on_spark / f"{schema}.db" / table).to_pyarrow_table()
-            con.register(name, arrow)
+            # Delta's `timestamp` is an instant (UTC); Spark's session is UTC, DuckDB's naive.
+            naive = [
+                pa.field(f.name, pa.timestamp(f.type.unit))
+                if pa.types.is_timestamp(f.type) and f.type.tz
+                else f
+                for f in arrow.schema
+            ]
+            con.register(name, arrow.cast(pa.schema(naive)))
             return name
 
         for schema, count in COMPARED_SCHEMAS.items():
