@@ -167,6 +167,9 @@ def server_arguments(home: Path, ports: Ports) -> list[str]:
     return [
         *("--master", f"spark://{LOOPBACK}:{ports.master}", "--name", "mobility_lakehouse"),
         *("--driver-memory", env("LAKEHOUSE_SPARK_SERVER_MEMORY").strip()),
+        # On the driver's own class path too: Thrift sessions load data sources through the
+        # system class loader, which does not see --jars ("Failed to find the data source").
+        *("--driver-class-path", ":".join(delta_jars())),
         *("--jars", ",".join(delta_jars())),
         *(arg for key, value in settings.items() for arg in ("--conf", f"{key}={value}")),
         *("--hiveconf", f"hive.server2.thrift.port={ports.thrift}"),
