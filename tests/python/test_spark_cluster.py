@@ -88,6 +88,7 @@ def test_connect_builds_silver_gold_and_ml_and_a_second_run_merges(cluster):
     lakehouse, env = cluster
     status = run([LAKEHOUSE_CLI, "spark", "status"], env).stdout
     assert "worker 2 pid" in status and "Thrift port" in status and "does not answer" not in status
+    run([str(BIN / "dbt"), "seed", "--target", "spark_connect"], env)
     dbt = [str(BIN / "dbt"), "run", "--target", "spark_connect", *SLICE]
     first = run(dbt, env)
     assert "Spark: Bronze is read as delta." in first.stdout
