@@ -34,6 +34,12 @@ LAKEHOUSE_KAFKA_JARS ?= $(HOME)/.cache/mobility-lakehouse/kafka-$(KAFKA_VERSION)
 override LAKEHOUSE_KAFKA_JARS := $(abspath $(patsubst ~/%,$(HOME)/%,$(LAKEHOUSE_KAFKA_JARS)))
 export LAKEHOUSE_KAFKA_JARS
 KAFKA_JARS := $(LAKEHOUSE_KAFKA_JARS)/.complete
+# Delta Lake for Spark (jvm/delta/pom.xml), fetched and cached the same way.
+DELTA_VERSION := $(shell sed -n 's:.*<delta.version>\(.*\)</delta.version>.*:\1:p' jvm/delta/pom.xml)
+LAKEHOUSE_DELTA_JARS ?= $(HOME)/.cache/mobility-lakehouse/delta-$(DELTA_VERSION)
+override LAKEHOUSE_DELTA_JARS := $(abspath $(patsubst ~/%,$(HOME)/%,$(LAKEHOUSE_DELTA_JARS)))
+export LAKEHOUSE_DELTA_JARS
+DELTA_JARS := $(LAKEHOUSE_DELTA_JARS)/.complete
 PYTHON_PATHS := cockpit common ingest ml serving ops benchmarks adapters tests models orchestration
 # Airflow's own virtualenv (AIRFLOW_VENV; docs/orchestration.md): Airflow 3.3 needs an older
 # FastAPI than the project pins. Installed from orchestration/constraints.txt, pinned by pip freeze.
@@ -42,7 +48,7 @@ export AIRFLOW_VENV
 AIRFLOW_INSTALLED := $(AIRFLOW_VENV)/.installed
 YAML_PATHS := dbt_project.yml profiles.yml packages.yml selectors.yml models seeds macros tests/dbt
 
-.PHONY: help install kafka-jars deps demo stream airflow-env airflow airflow-stop orchestrate test test-unit lint format pytest docs mlflow-ui report \
+.PHONY: help install kafka-jars delta-jars deps demo stream airflow-env airflow airflow-stop orchestrate test test-unit lint format pytest docs mlflow-ui report \
 	bench-ingest bench-stream bench-build bench-ml bench-engines bench-serve serve openapi clean
 
 help: ## List the targets
@@ -54,19 +60,28 @@ $(INSTALLED): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet --constraint constraints.txt --editable ".[dev]"
 	@touch $@
 
+# $(call fetch-jars,<pom>,<folder>,<what>): the pom's runtime jars, checksums verified, into folder.
+define fetch-jars
+	@command -v mvn >/dev/null || { echo "Maven (mvn) is needed once, to fetch $(3) \
+	from Maven Central: apt-get install maven"; exit 1; }
+	@rm -rf $(2).partial
+	mvn --batch-mode --quiet --strict-checksums -Dstyle.color=never --file $(1) \
+		dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=$(2).partial
+	@rm -rf $(2) && mv $(2).partial $(2)
+	@touch $(2)/.complete
+endef
+
 $(KAFKA_JARS): jvm/kafka/pom.xml
-	@command -v mvn >/dev/null || { echo "Maven (mvn) is needed once, to fetch Apache Kafka's \
-	jars from Maven Central: apt-get install maven (or set KAFKA_HOME)"; exit 1; }
-	@rm -rf $(LAKEHOUSE_KAFKA_JARS).partial
-	mvn --batch-mode --quiet --strict-checksums -Dstyle.color=never --file jvm/kafka/pom.xml \
-		dependency:copy-dependencies -DincludeScope=runtime \
-		-DoutputDirectory=$(LAKEHOUSE_KAFKA_JARS).partial
-	@rm -rf $(LAKEHOUSE_KAFKA_JARS) && mv $(LAKEHOUSE_KAFKA_JARS).partial $(LAKEHOUSE_KAFKA_JARS)
-	@touch $@
+	$(call fetch-jars,$<,$(LAKEHOUSE_KAFKA_JARS),Apache Kafka's jars (or set KAFKA_HOME))
+
+$(DELTA_JARS): jvm/delta/pom.xml
+	$(call fetch-jars,$<,$(LAKEHOUSE_DELTA_JARS),Delta Lake's jars for Spark)
 
 kafka-jars: $(KAFKA_JARS) ## Fetch Apache Kafka's jars for the embedded broker (once; Maven Central)
 
-install: $(INSTALLED) $(KAFKA_JARS) ## Create .venv, install the project with pinned versions, fetch Kafka
+delta-jars: $(DELTA_JARS) ## Fetch Delta Lake's jars for Spark (once; Maven Central)
+
+install: $(INSTALLED) $(KAFKA_JARS) $(DELTA_JARS) ## Create .venv, install the project with pinned versions, fetch Kafka and Delta Lake
 
 deps: $(INSTALLED) ## Install the dbt packages (hub, or the offline mirror)
 	@$(LAKEHOUSE) deps
@@ -137,7 +152,7 @@ format: $(INSTALLED) ## Fix what the linters can: ruff (imports, format) and the
 test-unit: $(INSTALLED) ## The fast tests: no dbt build, broker, Spark or browser (under a minute)
 	$(BIN)/pytest -m "not integration"
 
-pytest: $(INSTALLED) deps $(KAFKA_JARS) airflow-env ## Every test, the integration tests included (they build small lakehouses)
+pytest: $(INSTALLED) deps $(KAFKA_JARS) $(DELTA_JARS) airflow-env ## Every test, the integration tests included (they build small lakehouses)
 	$(BIN)/pytest --numprocesses $(PYTEST_WORKERS) --dist loadgroup
 
 test: lint pytest ## Everything CI runs
@@ -162,7 +177,7 @@ bench-build: deps ## Silver + Gold build time and memory on DuckDB at 1M and 10M
 bench-ml: deps ## ML training/scoring time and memory, and the whole dbt build, at 200k and 10M trips
 	$(BENCH) ml --trips 200000 --trips 10000000
 
-bench-engines: deps ## Silver + Gold + ML on DuckDB and on Spark (spark_local) at 1M trips
+bench-engines: deps $(DELTA_JARS) ## Silver + Gold + ML on DuckDB, Spark (spark_local) and the Spark cluster (spark_connect) at 1M trips
 	$(BENCH) engines --trips 1000000
 
 bench-stream: $(INSTALLED) $(KAFKA_JARS) ## Simulator, producer, lander and raw-consume rates on the embedded broker

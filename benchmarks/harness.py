@@ -77,17 +77,18 @@ def _measured(command: list[str], env: dict[str, str], capture: bool) -> tuple[s
     return output, Step(seconds=round(seconds, 2), peak_rss_mb=round(usage.ru_maxrss / 1024, 1))
 
 
-def measure_tree(command: list[str], env: dict[str, str]) -> Step:
+def measure_tree(command: list[str], env: dict[str, str], also: tuple[int, ...] = ()) -> Step:
     """Like `measure`, but the peak is the summed RSS of the process and all its children,
-    sampled every 0.2 s (for commands that start other processes, such as Spark's JVM)."""
+    sampled every 0.2 s (for commands that start other processes, such as Spark's JVM), and of
+    the processes `also` names with theirs (a Spark cluster's daemons, which dbt talks to)."""
     started = time.perf_counter()
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    root, peak = psutil.Process(process.pid), 0
+    roots, peak = [psutil.Process(pid) for pid in (process.pid, *also)], 0
     while process.poll() is None:
         try:
-            tree = [root, *root.children(recursive=True)]
+            tree = [p for root in roots for p in (root, *root.children(recursive=True))]
             peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
         except psutil.NoSuchProcess:
             pass

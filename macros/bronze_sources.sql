@@ -42,11 +42,12 @@
                 ~ "into a lakehouse with BRONZE_FORMAT=parquet and run dbt with it set too."
             ) }}
         {%- endif -%}
-        {%- set disabled = 'Elementary is' if target.type == 'spark_session'
-            else 'the ML models (dbt Python models need type spark_session) and Elementary are' -%}
         {{ log(
-            "Spark: " ~ disabled ~ " disabled on this target; Bronze is read as "
-            ~ bronze_format ~ ". See docs/spark.md.",
+            "Spark: Bronze is read as " ~ bronze_format ~ (
+                "; the ML models are skipped on this target (dbt Python models need type "
+                ~ "spark_session: targets spark_local, spark_connect)" if target.type == 'spark'
+                else ""
+            ) ~ ". See docs/spark.md.",
             info=true
         ) }}
         {%- set statements = ['create schema if not exists bronze'] -%}

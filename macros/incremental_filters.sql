@@ -56,7 +56,19 @@
 -#}
 {% macro remove_rows_gone_from(silver, key) -%}
     {%- if is_incremental() -%}
-        delete from {{ this }}
-        where {{ key }} not in (select silver.{{ key }} from {{ silver }} as silver)
+        {{ adapter.dispatch('remove_rows_gone_from', 'mobility_lakehouse')(silver, key) }}
     {%- endif -%}
+{%- endmacro %}
+
+{% macro default__remove_rows_gone_from(silver, key) -%}
+    delete from {{ this }}
+    where {{ key }} not in (select silver.{{ key }} from {{ silver }} as silver)
+{%- endmacro %}
+
+{#- Delta Lake's DELETE takes no subquery; its MERGE deletes the rows no Silver key matches. -#}
+{% macro spark__remove_rows_gone_from(silver, key) -%}
+    merge into {{ this }} as fact
+    using (select distinct silver.{{ key }} from {{ silver }} as silver) as silver
+        on fact.{{ key }} = silver.{{ key }}
+    when not matched by source then delete
 {%- endmacro %}

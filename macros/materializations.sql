@@ -1,16 +1,16 @@
 {#-
-    The materialization of a model kept up to date with delete+insert: incremental where the
-    engine can DELETE (DuckDB); elsewhere a table rebuilt in full on every run, because Parquet
-    tables on open-source Spark lack DELETE (same rows; docs/spark.md).
+    The incremental strategy of a model kept up to date by its unique key (the versions tables
+    and the incremental facts): delete+insert on DuckDB; merge on Spark, whose Delta tables
+    have MERGE (docs/spark.md).
 -#}
-{% macro delete_insert_materialization() -%}
-    {{ return(adapter.dispatch('delete_insert_materialization', 'mobility_lakehouse')()) }}
+{% macro upsert_strategy() -%}
+    {{ return(adapter.dispatch('upsert_strategy', 'mobility_lakehouse')()) }}
 {%- endmacro %}
 
-{% macro default__delete_insert_materialization() -%}
-    {{ return('table') }}
+{% macro default__upsert_strategy() -%}
+    {{ return('delete+insert') }}
 {%- endmacro %}
 
-{% macro duckdb__delete_insert_materialization() -%}
-    {{ return('incremental') }}
+{% macro spark__upsert_strategy() -%}
+    {{ return('merge') }}
 {%- endmacro %}

@@ -41,3 +41,32 @@
     {%- endfor -%}
     {{ return(statements[0]) }}
 {% endmacro %}
+
+{#-
+    Elementary's data type normalization on Spark (dispatched from the project first, see
+    dbt_project.yml): the Bronze baselines name DuckDB's types, which Spark calls otherwise,
+    so `schema_changes_from_baseline` compares like with like on both engines.
+-#}
+{% macro spark__get_normalized_data_type(exact_data_type) %}
+    {%- set spark_names = {
+        "VARCHAR": "STRING",
+        "TEXT": "STRING",
+        "TIMESTAMP WITH TIME ZONE": "TIMESTAMP",
+        "INTEGER": "INT",
+    } -%}
+    {{ return(spark_names.get(exact_data_type, exact_data_type)) }}
+{% endmacro %}
+
+{#-
+    Elementary's drop of its on-run-end temporary relations on Spark: they are session
+    temporary views (no schema), whose relation carries no type, which dbt-spark's
+    drop_relation refuses ("its type is null") after the metrics were inserted. Typed relations
+    are dropped as Elementary does.
+-#}
+{% macro spark__fully_drop_relation(relation) %}
+    {%- if relation.type is none -%}
+        {%- do run_query('drop view if exists ' ~ relation.identifier) -%}
+    {%- else -%}
+        {%- do adapter.drop_relation(relation) -%}
+    {%- endif -%}
+{% endmacro %}

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import glob
 import os
+import socket
 import sys
+import tempfile
+import threading
 import warnings
+import zipfile
 from dataclasses import dataclass
 from importlib import import_module
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 # pyspark 4.3 warns on import that it "does not yet fully support pandas >= 3.0.0". The pandas
 # paths the ML models take (toPandas, mapInPandas, DataFrames from Arrow) are checked row by row
@@ -16,6 +23,12 @@ from typing import Any
 PANDAS_3_WARNING = "PySpark does not yet fully support pandas"
 warnings.filterwarnings("ignore", message=PANDAS_3_WARNING, category=FutureWarning)
 os.environ.setdefault("PYTHONWARNINGS", f"ignore:{PANDAS_3_WARNING}:FutureWarning")
+# dbt-spark's session cursor builds every statement's session with enableHiveSupport(); over
+# Spark Connect that asks to set the static spark.sql.catalogImplementation on each statement,
+# and the client warns each time. The project's server already runs with the Hive catalog.
+warnings.filterwarnings(
+    "ignore", message=".*CANNOT_MODIFY_STATIC_CONFIG.*spark.sql.catalogImplementation"
+)
 # Spark starts Python workers (pandas UDFs, mapInPandas) with `python3` from the PATH unless
 # told otherwise; they must be this interpreter, which has the project's packages.
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -28,6 +41,8 @@ from dbt.adapters.spark.connections import SparkConnectionMethod  # noqa: E402
 from dbt_common.exceptions import DbtRuntimeError  # noqa: E402
 
 ADAPTER_TYPE = "spark_session"
+# The project's packages the ML models' code runs on executors; sent to a Connect session.
+SHIPPED_PACKAGES = ("ml", "common")
 # Spark loggers whose warnings say nothing a user can act on, shown from ERROR up:
 QUIETED_LOGGERS = (
     # dbt-spark's cursor calls getOrCreate with the profile's settings for every statement,
@@ -50,6 +65,7 @@ class SparkSessionCredentials(SparkCredentials):
                 f"type: {ADAPTER_TYPE} runs Spark inside the dbt process, so it needs "
                 f"method: session (got {self.method}); for a Thrift server use type: spark."
             )
+        expand_jars(self.server_side_parameters)
 
     @property
     def type(self) -> str:
@@ -58,7 +74,8 @@ class SparkSessionCredentials(SparkCredentials):
 
 def spark_session(parameters: dict[str, Any]) -> Any:
     """The SparkSession dbt-spark's session cursor runs SQL in: the same builder, so the
-    existing session is returned once there is one."""
+    existing session is returned once there is one (a Spark Connect session when the
+    parameters hold `spark.remote`)."""
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.enableHiveSupport()
@@ -67,18 +84,85 @@ def spark_session(parameters: dict[str, Any]) -> Any:
     return builder.getOrCreate()
 
 
+def expand_jars(parameters: dict[str, str]) -> None:
+    """`spark.jars` with its patterns (`<folder>/*.jar`) expanded, which a SparkSession's
+    builder does not do; one sentence when a pattern matches no jar (Delta Lake's, before
+    `make install` fetched them), where Spark would fail only on the first Delta table."""
+    jars = []
+    for pattern in filter(None, (p.strip() for p in parameters.get("spark.jars", "").split(","))):
+        found = sorted(glob.glob(pattern))
+        if not found:
+            raise DbtRuntimeError(
+                f"spark.jars names {pattern}, and there is no such jar: run `make install` "
+                "(it fetches Delta Lake's jars from Maven Central once) or set "
+                "LAKEHOUSE_DELTA_JARS to the folder that holds them."
+            )
+        jars += found
+    if jars:
+        parameters["spark.jars"] = ",".join(jars)
+
+
+def check_remote(url: str) -> None:
+    """One sentence when no Spark Connect server answers at `spark.remote` (the client would
+    retry for minutes before failing)."""
+    if not url:
+        return
+    address = urlsplit(url.replace("sc://", "http://", 1))
+    try:
+        socket.create_connection(
+            (address.hostname or "localhost", address.port or 15002), 5
+        ).close()
+    except OSError:
+        raise DbtRuntimeError(
+            f"no Spark Connect server answers at {url}: start the project's cluster with "
+            "`lakehouse spark start`, or set SPARK_HOST and SPARK_CONNECT_PORT to a server's."
+        ) from None
+
+
+def ship_project_code(session: Any) -> None:
+    """Send the `ml` and `common` packages to a Spark Connect session's executors, which run the
+    ML models' scoring closures (mapInPandas) and cannot be assumed to have the project."""
+    with tempfile.TemporaryDirectory() as folder:
+        archive = Path(folder) / "mobility_lakehouse_code.zip"
+        with zipfile.ZipFile(archive, "w") as zipped:
+            for package in SHIPPED_PACKAGES:
+                root = Path(import_module(package).__file__ or "").parent
+                for path in root.rglob("*.py"):
+                    zipped.write(path, path.relative_to(root.parent))
+        session.addArtifacts(str(archive), pyfile=True)
+
+
 class SparkSessionConnectionManager(SparkConnectionManager):
     TYPE = ADAPTER_TYPE
+    _prepared: ClassVar[set[int]] = set()  # the sessions (by id) quieted or given the code
+    _lock = threading.Lock()
 
     @classmethod
     def open(cls, connection: Connection) -> Connection:
+        parameters = connection.credentials.server_side_parameters
+        check_remote(parameters.get("spark.remote", ""))
         connection = super().open(connection)
-        jvm = spark_session(connection.credentials.server_side_parameters)._jvm
-        for logger in QUIETED_LOGGERS:
-            jvm.org.apache.logging.log4j.core.config.Configurator.setLevel(
-                logger, jvm.org.apache.logging.log4j.Level.ERROR
-            )
+        session = spark_session(parameters)
+        with cls._lock:
+            if id(session) in cls._prepared:
+                return connection
+            cls._prepared.add(id(session))
+            if is_remote(session):
+                # A Connect session has no JVM in this process (JVM_ATTRIBUTE_NOT_SUPPORTED):
+                # the server's log settings apply there.
+                ship_project_code(session)
+                return connection
+            jvm = session._jvm
+            for logger in QUIETED_LOGGERS:
+                jvm.org.apache.logging.log4j.core.config.Configurator.setLevel(
+                    logger, jvm.org.apache.logging.log4j.Level.ERROR
+                )
         return connection
+
+
+def is_remote(session: Any) -> bool:
+    """Whether the session is a Spark Connect client."""
+    return type(session).__module__.startswith("pyspark.sql.connect.")
 
 
 class SessionPythonJobHelper(PythonJobHelper):

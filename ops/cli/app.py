@@ -15,7 +15,7 @@ from typer.core import TyperGroup
 
 from common.errors import LakehouseError
 from ingest.kafka import show_client_logs
-from ops.cli import airflow, broker, cockpit, generate, ingest, serve, telemetry, warehouse
+from ops.cli import airflow, broker, cockpit, generate, ingest, serve, spark, telemetry, warehouse
 from ops.cli.output import error
 
 
@@ -61,6 +61,7 @@ app.add_typer(generate.app, name="generate")
 app.add_typer(ingest.app, name="ingest")
 app.add_typer(broker.app, name="broker")
 app.add_typer(airflow.app, name="airflow")
+app.add_typer(spark.app, name="spark")
 app.command("init")(ingest.init_command)
 app.command("simulate")(telemetry.simulate_command)
 app.command("land")(telemetry.land_command)

@@ -1,9 +1,9 @@
 """The same dbt project on DuckDB and on Apache Spark (`--target spark_local`), same Bronze.
 
-A small data set is landed once, as plain Parquet Bronze (`BRONZE_FORMAT=parquet`: this Spark
-has no Delta reader); dbt builds everything on DuckDB and, in a local SparkSession
-(the project's `spark_session` adapter), on Spark, whose tables are Parquet files under
-$LAKEHOUSE_DIR/spark. Both builds share the MLflow registry under $LAKEHOUSE_DIR.
+A small data set is landed once, as Delta Lake Bronze (the default); dbt builds everything on
+DuckDB and, in a local SparkSession (the project's `spark_session` adapter, Delta Lake's jars),
+on Spark, whose tables are Delta tables under $LAKEHOUSE_DIR/spark, Elementary's included.
+Both builds share the MLflow registry under $LAKEHOUSE_DIR.
 
 - Every Gold table and every ML feature table has the same row count, the same sum of every
   numeric column (to a relative 1e-9: the engines add doubles in other orders) and the same
@@ -15,9 +15,13 @@ $LAKEHOUSE_DIR/spark. Both builds share the MLflow registry under $LAKEHOUSE_DIR
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pytest
+from deltalake import DeltaTable
 
 from ml.driving_style import USE_CASE as DRIVING_STYLE
 from ml.forecasting import DEMAND, SURGE
@@ -61,7 +65,7 @@ def _tables(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
 
 def test_everything_agrees_on_duckdb_and_spark(tmp_path, broker_settings):
     lakehouse, env = environment(tmp_path)
-    env = own_topic(env, broker_settings) | {"BRONZE_FORMAT": "parquet"}
+    env = own_topic(env, broker_settings)
     for command in (
         # Ten days (the demand features look a week back) ending where the simulated hour
         # ends, so trips and telemetry overlap.
@@ -80,13 +84,31 @@ def test_everything_agrees_on_duckdb_and_spark(tmp_path, broker_settings):
         [dbt, "build", "--target", "spark_local"],
         env | {"DBT_TARGET_PATH": str(tmp_path / "spark")},
     )
-    assert "Spark: Elementary is disabled on this target; Bronze is read as parquet" in spark.stdout
+    assert "Spark: Bronze is read as delta." in spark.stdout
+    assert_same_results(lakehouse)
 
+
+def assert_same_results(lakehouse: Path) -> None:
+    """DuckDB's warehouse against spark_local's Delta tables in one lakehouse."""
     on_spark = lakehouse / "spark" / "warehouse"
+    # Elementary ran on Spark: its run results and test results are Delta tables there.
+    for table in ("dbt_run_results", "elementary_test_results"):
+        assert DeltaTable(on_spark / "elementary.db" / table).to_pyarrow_table().num_rows > 0
+
     with duckdb.connect(str(lakehouse / "warehouse.duckdb"), read_only=True) as con:
 
         def spark_table(schema: str, table: str) -> str:
-            return f"read_parquet('{on_spark / f'{schema}.db' / table}/*.parquet')"
+            name = f"spark_{schema}_{table}"
+            arrow = DeltaTable(on_spark / f"{schema}.db" / table).to_pyarrow_table()
+            # Delta's `timestamp` is an instant (UTC); Spark's session is UTC, DuckDB's naive.
+            naive = [
+                pa.field(f.name, pa.timestamp(f.type.unit))
+                if pa.types.is_timestamp(f.type) and f.type.tz
+                else f
+                for f in arrow.schema
+            ]
+            con.register(name, arrow.cast(pa.schema(naive)))
+            return name
 
         for schema, count in COMPARED_SCHEMAS.items():
             tables = _tables(con, schema)

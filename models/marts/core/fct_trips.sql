@@ -1,6 +1,6 @@
 -- One row per trip request, with keys to every dimension (unknown members when unmatched).
 {{ config(
-    materialized=delete_insert_materialization(), incremental_strategy='delete+insert',
+    materialized='incremental', incremental_strategy=upsert_strategy(),
     unique_key='trip_id', on_schema_change='fail',
     post_hook="{{ remove_rows_gone_from(ref('stg_mobility__trips'), 'trip_id') }}"
 ) }}

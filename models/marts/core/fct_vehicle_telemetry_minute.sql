@@ -1,7 +1,7 @@
 -- One row per vehicle per minute of telemetry. Incremental: the minutes that received new
 -- (or late) readings are recomputed from all their readings and replace the old rows.
 {{ config(
-    materialized=delete_insert_materialization(), incremental_strategy='delete+insert',
+    materialized='incremental', incremental_strategy=upsert_strategy(),
     unique_key='vehicle_minute_id', on_schema_change='fail'
 ) }}
 
