@@ -290,7 +290,7 @@ def _driving_style(
 ) -> list[s.DrivingStylePrediction]:
     state = _state(request)
     served = state.models.current[s.UseCaseName.driving_style]
-    given = [dict(r.features) for r in rows]
+    given: list[dict] = [dict(r.features) for r in rows]
     frame = pd.DataFrame(given, columns=list(driving_style.FEATURES))
     out = driving_style.outputs(served.pipeline, frame, served.settings)
     labels = driving_style.LABELS
