@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -17,18 +15,16 @@ import pandas as pd
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ml import driving_style, online_features
 from ml.forecasting import demand_supply_ratio
 from serving import features, metrics, predictions
 from serving import schemas as s
 from serving.features import FeatureLookupError, Snapshot
+from serving.middleware import Measure, use_case_of
 from serving.models import USE_CASES, ModelStore, ServedModel
 
 log = logging.getLogger(__name__)
-PREDICT_PREFIX = "/v1/"
 NOT_READY: dict[int | str, dict] = {503: {"description": "Models or features still loading"}}
 BATCH_ERRORS: dict[int | str, dict] = {
     **NOT_READY,
@@ -153,61 +149,6 @@ def _add_handlers(app: FastAPI) -> None:
                             "msg": str(problem), "type": "too_long"}]})  # fmt: skip
 
 
-class Measure:
-    """Pure ASGI middleware: a request id for every request (the `x-request-id` header), its
-    latency and count in Prometheus, and the prediction log's rows of every predict request
-    (refused ones too). Starlette's `BaseHTTPMiddleware` runs the app in a task of its own
-    with memory streams between them: a cost per request this avoids."""
-
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        request_id = uuid.uuid4().hex
-        request_state = scope.setdefault("state", {})
-        request_state.update(request_id=request_id, log_rows=[], model=None)
-        status = [500]  # an exception no handler turned into a response
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status[0] = message["status"]
-                MutableHeaders(scope=message).append("x-request-id", request_id)
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            _measured(scope, request_state, status[0], time.perf_counter() - started)
-
-
-def _measured(scope: Scope, request_state: dict, status_code: int, elapsed: float) -> None:
-    endpoint = getattr(scope.get("route"), "path", "unmatched")
-    served: ServedModel | None = request_state["model"]
-    labels = (endpoint, served.name if served else "", str(served.version) if served else "",
-              str(status_code))  # fmt: skip
-    metrics.REQUESTS.labels(*labels).inc()
-    metrics.LATENCY.labels(*labels).observe(elapsed)
-    if endpoint.startswith(PREDICT_PREFIX) and scope["method"] == "POST":
-        rows = request_state["log_rows"] or [
-            predictions.row(request_state["request_id"], endpoint, _use_case_of(endpoint),
-                            status_code, 0.0)
-        ]  # fmt: skip
-        for item in rows:
-            item["status_code"] = status_code
-            item["latency_ms"] = elapsed * 1000
-        state: State | None = getattr(scope["app"].state, "serving", None)
-        if state is not None:
-            state.log.add(rows)
-
-
-def _use_case_of(endpoint: str) -> str:
-    return endpoint.removeprefix(PREDICT_PREFIX).split("/")[0]
-
-
 def _check_batch(state: State, rows: list) -> None:
     if len(rows) > state.config.max_batch_rows:
         raise BatchTooLarge(
@@ -234,7 +175,7 @@ def _record(request: Request, served: ServedModel, keys: list[dict], features: l
     endpoint = request.scope["route"].path
     names = served.use_case.features
     request.state.log_rows = [
-        predictions.row(request.state.request_id, endpoint, _use_case_of(endpoint), 200, 0.0,
+        predictions.row(request.state.request_id, endpoint, use_case_of(endpoint), 200, 0.0,
                         (served.name, served.version), key,
                         {name: values[name] for name in names}, out, i)
         for i, (key, values, out) in enumerate(zip(keys, features, outputs, strict=True))
