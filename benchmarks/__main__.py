@@ -66,11 +66,14 @@ def serve_command(
     seconds: Annotated[
         float, typer.Option(min=1, max=600, help="Seconds of load per endpoint and concurrency.")
     ] = 10.0,
+    workers: Annotated[
+        int, typer.Option(min=1, max=16, help="Worker processes of each server.")
+    ] = 1,
 ) -> None:
     """The prediction API against `mlflow models serve` on the same demand version, over HTTP."""
     from benchmarks.serve import run_serve_benchmark
 
-    run_serve_benchmark(load_settings(), seconds, console)
+    run_serve_benchmark(load_settings(), seconds, workers, console)
 
 
 if __name__ == "__main__":

@@ -113,7 +113,7 @@ def _load(server: Server, path: str, body: dict, clients: int, seconds: float) -
     }  # fmt: skip
 
 
-def run_serve_benchmark(settings: Settings, seconds: float, console: Console) -> None:
+def run_serve_benchmark(settings: Settings, seconds: float, workers: int, console: Console) -> None:
     snapshot = online_features.read(
         online_features.snapshot_path(settings.lakehouse_dir / "serving")
     )
@@ -125,13 +125,14 @@ def run_serve_benchmark(settings: Settings, seconds: float, console: Console) ->
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"  # mlflow runs uvicorn by name
     api_port, mlflow_port = _free_port(), _free_port()
     api = _start("lakehouse serve", [str(BIN / "lakehouse"), "serve", "--port", str(api_port),
-                 "--log-level", "warning"], api_port, "/health/ready", env)  # fmt: skip
+                 "--workers", str(workers), "--log-level", "warning"], api_port, "/health/ready",
+                 env)  # fmt: skip
     try:
         mlflow = _start(
             "mlflow models serve",
             [str(BIN / "mlflow"), "models", "serve", "-m",
              f"models:/{DEMAND.registered_model}/{champion.version}", "--env-manager", "local",
-             "--host", "127.0.0.1", "--port", str(mlflow_port), "--workers", "1"],
+             "--host", "127.0.0.1", "--port", str(mlflow_port), "--workers", str(workers)],
             mlflow_port, "/ping", env | {"MLFLOW_TRACKING_URI": tracking.mlflow_tracking_uri()},
         )  # fmt: skip
     except LakehouseError:
@@ -159,12 +160,13 @@ def run_serve_benchmark(settings: Settings, seconds: float, console: Console) ->
         _stop(mlflow)
     for item in results:
         item["peak_rss_mb"] = (api if item["server"] == api.name else mlflow).peak_rss_mb
-    _print(results, console)
+        item["workers"] = workers
+    _print(results, workers, console)
     write_report(settings, "serve", results, console)
 
 
-def _print(results: list[dict], console: Console) -> None:
-    table = Table(title="Single-row predictions over HTTP on loopback")
+def _print(results: list[dict], workers: int, console: Console) -> None:
+    table = Table(title=f"Single-row predictions over HTTP on loopback, {workers} worker(s) each")
     for column in ("server", "endpoint", "clients", "p50 ms", "p99 ms", "req/s", "peak RSS MB"):
         table.add_column(column)
     for r in results:

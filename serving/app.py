@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +21,10 @@ from ml.forecasting import demand_supply_ratio
 from serving import features, metrics, predictions
 from serving import schemas as s
 from serving.features import FeatureLookupError, Snapshot
+from serving.middleware import Measure, use_case_of
 from serving.models import USE_CASES, ModelStore, ServedModel
 
 log = logging.getLogger(__name__)
-PREDICT_PREFIX = "/v1/"
 NOT_READY: dict[int | str, dict] = {503: {"description": "Models or features still loading"}}
 BATCH_ERRORS: dict[int | str, dict] = {
     **NOT_READY,
@@ -121,6 +119,7 @@ def create_app(config: ServingConfig, loaded: State | None = None) -> FastAPI:
     )
     _add_handlers(app)
     _add_routes(app)
+    app.add_middleware(Measure)
     return app
 
 
@@ -149,39 +148,6 @@ def _add_handlers(app: FastAPI) -> None:
         return JSONResponse(status_code=413, content={"detail": [{"loc": ["body", "rows"],
                             "msg": str(problem), "type": "too_long"}]})  # fmt: skip
 
-    @app.middleware("http")
-    async def measure(request: Request, call_next: Callable) -> Response:
-        started = time.perf_counter()
-        request.state.request_id = uuid.uuid4().hex
-        request.state.log_rows = []
-        request.state.model = None
-        response = await call_next(request)
-        elapsed = time.perf_counter() - started
-        route = request.scope.get("route")
-        endpoint = getattr(route, "path", "unmatched")
-        served: ServedModel | None = request.state.model
-        labels = (endpoint, served.name if served else "", str(served.version) if served else "",
-                  str(response.status_code))  # fmt: skip
-        metrics.REQUESTS.labels(*labels).inc()
-        metrics.LATENCY.labels(*labels).observe(elapsed)
-        response.headers["x-request-id"] = request.state.request_id
-        if endpoint.startswith(PREDICT_PREFIX) and request.method == "POST":
-            rows = request.state.log_rows or [
-                predictions.row(request.state.request_id, endpoint, _use_case_of(endpoint),
-                                response.status_code, 0.0)
-            ]  # fmt: skip
-            for item in rows:
-                item["status_code"] = response.status_code
-                item["latency_ms"] = elapsed * 1000
-            state: State | None = getattr(request.app.state, "serving", None)
-            if state is not None:
-                state.log.add(rows)
-        return response
-
-
-def _use_case_of(endpoint: str) -> str:
-    return endpoint.removeprefix(PREDICT_PREFIX).split("/")[0]
-
 
 def _check_batch(state: State, rows: list) -> None:
     if len(rows) > state.config.max_batch_rows:
@@ -190,7 +156,7 @@ def _check_batch(state: State, rows: list) -> None:
         )
 
 
-def _lookup(snapshot: Snapshot, rows: list[s.DemandRequest], batch: bool) -> pd.DataFrame:
+def _positions(snapshot: Snapshot, rows: list[s.DemandRequest], batch: bool) -> list[int]:
     positions = []
     for i, item in enumerate(rows):
         try:
@@ -199,26 +165,22 @@ def _lookup(snapshot: Snapshot, rows: list[s.DemandRequest], batch: bool) -> pd.
             if batch:
                 raise FeatureLookupError(f"rows.{i}.{problem.field}", str(problem)) from None
             raise
-    return snapshot.frame.iloc[positions].reset_index(drop=True)
+    return positions
 
 
-def _record(request: Request, served: ServedModel, keys: list[dict], frame: pd.DataFrame,
+def _record(request: Request, served: ServedModel, keys: list[dict], features: list[dict],
             outputs: list) -> None:  # fmt: skip
+    """The log rows of an answer: each row's keys, the features the model saw, its output."""
     request.state.model = served
     endpoint = request.scope["route"].path
-    rows = frame[list(served.use_case.features)].to_dict("records")
+    names = served.use_case.features
     request.state.log_rows = [
-        predictions.row(request.state.request_id, endpoint, _use_case_of(endpoint), 200, 0.0,
+        predictions.row(request.state.request_id, endpoint, use_case_of(endpoint), 200, 0.0,
                         (served.name, served.version), key,
-                        _plain(values), out, i)
-        for i, (key, values, out) in enumerate(zip(keys, rows, outputs, strict=True))
+                        {name: values[name] for name in names}, out, i)
+        for i, (key, values, out) in enumerate(zip(keys, features, outputs, strict=True))
     ]  # fmt: skip
     metrics.PREDICTIONS.labels(served.name, str(served.version)).inc(len(outputs))
-
-
-def _plain(values: dict) -> dict:
-    return {k: (None if pd.isna(v) else (v.item() if isinstance(v, np.generic) else v))
-            for k, v in values.items()}  # fmt: skip
 
 
 def _zone_hour(
@@ -228,19 +190,25 @@ def _zone_hour(
     (surge), predict; the keys, the predictions and the model that made them."""
     state = _state(request)
     served = state.models.current[name]
-    frame = _lookup(state.snapshot, rows, batch)  # type: ignore[arg-type]
+    snapshot: Snapshot = state.snapshot  # type: ignore[assignment]
+    positions = _positions(snapshot, rows, batch)
+    frame = snapshot.frame.iloc[positions].reset_index(drop=True)
+    logged = [snapshot.records[p] for p in positions]
     if name is s.UseCaseName.surge:
         frame["requests"] = [r.requests for r in rows]
         frame["active_drivers"] = [r.active_drivers for r in rows]
         frame["demand_supply_ratio"] = demand_supply_ratio(
             frame["requests"], frame["active_drivers"]
         )
+        ratios = frame["demand_supply_ratio"].tolist()
+        logged = [
+            {**values, "requests": r.requests, "active_drivers": r.active_drivers,
+             "demand_supply_ratio": None if np.isnan(ratio) else ratio}
+            for values, r, ratio in zip(logged, rows, ratios, strict=True)
+        ]  # fmt: skip
     values = [float(v) for v in served.use_case.predict(served.pipeline, frame, served.settings)]
-    keys = [
-        {"zone_id": z, "hour_at": h}
-        for z, h in zip(frame["zone_id"], frame["hour_at"], strict=True)
-    ]
-    _record(request, served, keys, frame, values)
+    keys = [{"zone_id": row["zone_id"], "hour_at": row["hour_at"]} for row in logged]
+    _record(request, served, keys, logged, values)
     return served, keys, values, s.ModelRef(name=served.name, version=served.version)
 
 
@@ -263,14 +231,15 @@ def _driving_style(
 ) -> list[s.DrivingStylePrediction]:
     state = _state(request)
     served = state.models.current[s.UseCaseName.driving_style]
-    frame = pd.DataFrame([dict(r.features) for r in rows], columns=list(driving_style.FEATURES))
+    given: list[dict] = [dict(r.features) for r in rows]
+    frame = pd.DataFrame(given, columns=list(driving_style.FEATURES))
     out = driving_style.outputs(served.pipeline, frame, served.settings)
     labels = driving_style.LABELS
     probabilities = [{label: float(out[f"probability_{label}"].iloc[i]) for label in labels}
                      for i in range(len(rows))]  # fmt: skip
     results: list[dict] = [{"predicted_profile": str(p), "probabilities": probabilities[i]}
                            for i, p in enumerate(out["predicted_profile"])]  # fmt: skip
-    _record(request, served, [{"window_id": r.window_id} for r in rows], frame, results)
+    _record(request, served, [{"window_id": r.window_id} for r in rows], given, results)
     ref = s.ModelRef(name=served.name, version=served.version)
     return [
         s.DrivingStylePrediction(request_id=request.state.request_id, model=ref,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ml import online_features
@@ -25,6 +26,7 @@ class FeatureLookupError(LookupError):
 class Snapshot:
     frame: pd.DataFrame
     positions: dict[tuple[str, pd.Timestamp], int]  # the row of each (zone_id, hour_at)
+    records: list[dict]  # each row of `frame` as plain Python values (missing: None), for the log
     next_hours: dict[str, pd.Timestamp]  # each zone's newest hour (the next to forecast)
     first_hours: dict[str, pd.Timestamp]
     published_at: datetime
@@ -63,6 +65,11 @@ def _hour(value: datetime) -> pd.Timestamp:
     return stamp
 
 
+def _plain(values: dict) -> dict:
+    return {k: (None if pd.isna(v) else (v.item() if isinstance(v, np.generic) else v))
+            for k, v in values.items()}  # fmt: skip
+
+
 def signature(path: Path) -> tuple[int, int] | None:
     try:
         stat = path.stat()
@@ -82,6 +89,7 @@ def load(path: Path) -> Snapshot:
     return Snapshot(
         frame=frame,
         positions={key: i for i, key in enumerate(keys)},
+        records=[_plain(values) for values in frame.to_dict("records")],
         next_hours=by_zone.max().to_dict(),
         first_hours=by_zone.min().to_dict(),
         published_at=datetime.fromtimestamp(sig[1] / 1e9, UTC),
