@@ -20,7 +20,7 @@ BENCH := $(BIN)/python -m benchmarks
 DEMO_TRIPS ?= 200000
 DEMO_VEHICLES ?= 15
 DEMO_MINUTES ?= 1440
-# The processes the suite runs on (pytest-xdist; a module's tests stay together, docs/testing.md).
+# The processes the suite runs on (pytest-xdist; a module's tests stay on one, docs/testing.md).
 PYTEST_WORKERS ?= 2
 # `make demo DRIFT=1`: the drift scenario (demand and driving behaviour shift; docs/ml.md).
 DRIFT_FLAG := $(if $(DRIFT),--drift)
@@ -153,7 +153,7 @@ test-unit: $(INSTALLED) ## The fast tests: no dbt build, broker, Spark or browse
 	$(BIN)/pytest -m "not integration"
 
 pytest: $(INSTALLED) deps $(KAFKA_JARS) $(DELTA_JARS) airflow-env ## Every test, the integration tests included (they build small lakehouses)
-	$(BIN)/pytest --numprocesses $(PYTEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest --numprocesses $(PYTEST_WORKERS) --dist loadfile
 
 test: lint pytest ## Everything CI runs
 

@@ -19,21 +19,6 @@ from ops import broker
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-# Session fixtures that build a lakehouse: the tests that use one run on one worker.
-SHARED_LAKEHOUSES = ("built",)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`make pytest`, `--dist loadgroup`) a module's tests run on one
-    worker, so its module-scoped lakehouse is built once; so do all the tests that use a session
-    fixture of SHARED_LAKEHOUSES, whatever their module."""
-    for item in items:
-        shared = [name for name in SHARED_LAKEHOUSES if name in getattr(item, "fixturenames", ())]
-        module = getattr(item, "module", None)
-        group = shared[0] if shared else module.__name__ if module else item.nodeid
-        item.add_marker(pytest.mark.xdist_group(group))
-
-
 @pytest.fixture(scope="session")
 def small_config() -> GeneratorConfig:
     """A data set small enough for unit tests, with every kind of bad record present."""
