@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from ingest.bronze import store
 from ingest.contracts.bronze import EVENTS_TABLE
@@ -55,10 +55,30 @@ def messages_in_topic(kafka: KafkaSettings) -> int:
     consumer = Consumer(kafka.client_config(**{"group.id": "count", "enable.auto.commit": False}))
     held = 0
     for partition in range(kafka.partitions):
-        low, high = consumer.get_watermark_offsets(TopicPartition(kafka.topic, partition), 10)
+        low, high = _watermarks(consumer, TopicPartition(kafka.topic, partition))
         held += high - low
     consumer.close()
     return held
+
+
+LEADERLESS = {
+    KafkaError.NOT_LEADER_FOR_PARTITION,
+    KafkaError.LEADER_NOT_AVAILABLE,
+    KafkaError._TIMED_OUT,
+}
+
+
+def _watermarks(consumer: Consumer, partition: TopicPartition) -> tuple[int, int]:
+    """The partition's watermarks; a broker that has just started may not have elected the
+    partition's leader yet (a retriable error): asked again for up to 30 seconds."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return consumer.get_watermark_offsets(partition, 10)
+        except KafkaException as error:
+            if error.args[0].code() not in LEADERLESS or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 def land_process(lakehouse: Path, *options: str) -> subprocess.Popen:
