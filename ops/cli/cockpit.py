@@ -11,10 +11,9 @@ import typer
 
 from common.errors import InvalidSetting, LakehouseError
 from common.settings import env, load_settings
+from ingest.contracts.telemetry import DRIVING_PROFILES
 from ingest.kafka import KafkaSettings
 from ops.cli.output import console
-
-PROFILES = ("calm", "normal", "aggressive")
 
 
 def cockpit_command(
@@ -50,8 +49,10 @@ def cockpit_command(
     ] = None,
 ) -> None:
     """Drive one vehicle in a window; every reading streams to the telemetry topic."""
-    if profile not in PROFILES:
-        raise InvalidSetting(f"--profile must be one of {', '.join(PROFILES)}, not {profile!r}.")
+    if profile not in DRIVING_PROFILES:
+        raise InvalidSetting(
+            f"--profile must be one of {', '.join(DRIVING_PROFILES)}, not {profile!r}."
+        )
     try:
         from cockpit import app, display
         from cockpit.drive import DEFAULT_START, DriveConfig
