@@ -17,6 +17,17 @@ from ingest.upstream.mobility.generator import GeneratorConfig, generate_mobilit
 from ops import broker
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# The longest modules (minutes each), run first: pytest-xdist hands modules to its workers in
+# collection order, and long ones collected last would leave a worker idle at the end.
+LONGEST_FIRST = ("test_spark_parity.py", "test_chain.py", "test_spark_cluster.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the rest keep their order
 
 
 @pytest.fixture(scope="session")
