@@ -113,8 +113,13 @@ def _java() -> None:
 
 
 def listening(port: int, timeout: float = 0.2) -> bool:
+    return answers(LOOPBACK, port, timeout)
+
+
+def answers(host: str, port: int, timeout: float = 0.2) -> bool:
+    """Whether something accepts connections at host:port."""
     try:
-        with socket.create_connection((LOOPBACK, port), timeout=timeout):
+        with socket.create_connection((host, port), timeout=timeout):
             return True
     except OSError:
         return False

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from common.settings import load_settings
+from common.settings import env, load_settings
 from ops.cli.output import console, table
 
 
@@ -28,14 +28,22 @@ def deps_command(
         console.print(f"dbt packages ({label}): {outcome}")
 
 
-def report_command() -> None:
+def report_command(
+    target: Annotated[
+        str | None,
+        typer.Option(
+            help="The dbt target whose warehouse to report on: dev (DuckDB), or spark / "
+            "spark_connect (a Spark cluster, through its Thrift server). Default: $DBT_TARGET."
+        ),
+    ] = None,
+) -> None:
     """Build Elementary's observability report of the dbt runs so far, offline."""
     from ops.report import build_report
 
     settings = load_settings()
     started = time.perf_counter()
     with console.status("edr report: reading the Elementary tables and rendering..."):
-        report = build_report(settings)
+        report = build_report(settings, target or env("DBT_TARGET"))
     console.print(f"Elementary report: {report} ({time.perf_counter() - started:.0f} s)")
 
 

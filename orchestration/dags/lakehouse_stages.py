@@ -110,6 +110,11 @@ def dbt_stage(selector: str, outlet: Asset, label: str) -> DbtBuildLocalOperator
         # dbt's partial parse state: the checkout's target/ (`lakehouse airflow start` parses
         # there), then the last build's, kept here.
         cache_dir=LAKEHOUSE_DIR / "airflow" / "cosmos" / selector,
+        # dbt writes its artifacts into the copy of the project Cosmos runs it in, whatever
+        # DBT_TARGET_PATH says: Cosmos puts the partial parse state there and, after the build,
+        # caches it with the manifest beside it (a build writing elsewhere failed on the
+        # missing manifest after dbt passed).
+        env={"DBT_TARGET_PATH": "target"},
         emit_datasets=False,  # the stage's asset below, not one per model
         pool=POOL,
         outlets=[outlet],

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -63,3 +66,11 @@ def own_topic(env: dict[str, str], broker: KafkaSettings) -> dict[str, str]:
         "KAFKA_TOPIC_TELEMETRY": f"telemetry-{uuid.uuid4().hex[:8]}",
         "KAFKA_GROUP_ID": f"lander-{uuid.uuid4().hex[:8]}",
     }
+
+
+def report_test_results(lakehouse: Path) -> list[dict]:
+    """The test results Elementary's report (`lakehouse report`) shows: its page embeds its data
+    as base64 JSON, results grouped by model."""
+    html = (lakehouse / "reports" / "elementary_report.html").read_text()
+    data = json.loads(base64.b64decode(re.search(r"atob\('([^']+)'\)", html).group(1)))  # type: ignore[union-attr]
+    return [result for results in data["test_results"].values() for result in results]

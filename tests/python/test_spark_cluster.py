@@ -9,6 +9,8 @@ one application serving Spark Connect and Thrift), small Delta Bronze, one clust
   anomaly test is several statements, minutes on two cores; the parity test runs them all.)
 - A second build changes nothing: no upserted model is rebuilt in full (their Delta logs gain
   no CREATE OR REPLACE), the row counts stay, no model is trained again.
+- `lakehouse report --target spark_connect` renders Elementary's report from those tables,
+  read through the cluster's Thrift server.
 - Through Thrift (`--target spark`) the same SQL slice builds, the ML models skipped in one line.
 """
 
@@ -22,7 +24,16 @@ from deltalake import DeltaTable
 from pyspark.sql import SparkSession
 
 from .conftest import free_port
-from .pipeline import BIN, INGEST, LAKEHOUSE_CLI, LAND, environment, own_topic, run
+from .pipeline import (
+    BIN,
+    INGEST,
+    LAKEHOUSE_CLI,
+    LAND,
+    environment,
+    own_topic,
+    report_test_results,
+    run,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -33,6 +44,7 @@ UPSERTED = (
     "gold.fct_vehicle_telemetry_minute",
 )
 COUNTED = (*UPSERTED, "ml.ml_driving_style_scores", "ml.ml_driving_style_training")
+CONNECT_RUN = [str(BIN / "dbt"), "run", "--target", "spark_connect"]
 
 
 @pytest.fixture(scope="module")
@@ -84,26 +96,38 @@ def _full_rebuilds(warehouse: Path, table: str) -> int:
     return sum(entry["operation"].startswith("CREATE") for entry in history)
 
 
-def test_connect_builds_silver_gold_and_ml_and_a_second_run_merges(cluster):
+@pytest.fixture(scope="module")
+def connect_built(cluster) -> tuple[Path, dict[str, str], dict[str, int]]:
+    """The slice built through Spark Connect once, the fact's tests run; the rows it left."""
     lakehouse, env = cluster
     status = run([LAKEHOUSE_CLI, "spark", "status"], env).stdout
     assert "worker 2 pid" in status and "Thrift port" in status and "does not answer" not in status
     run([str(BIN / "dbt"), "seed", "--target", "spark_connect"], env)
-    dbt = [str(BIN / "dbt"), "run", "--target", "spark_connect", *SLICE]
-    first = run(dbt, env)
+    first = run([*CONNECT_RUN, *SLICE], env)
     assert "Spark: Bronze is read as delta." in first.stdout
     run([str(BIN / "dbt"), "test", "--target", "spark_connect", "--select", "fct_trips"], env)
-    counts = _counts(env)
+    return lakehouse, env, _counts(env)
+
+
+def test_connect_builds_silver_gold_and_ml_and_a_second_run_merges(connect_built):
+    lakehouse, env, counts = connect_built
     assert all(counts.values()), counts
     warehouse = lakehouse / "spark" / "cluster" / "warehouse"
     assert all(_full_rebuilds(warehouse, table) == 1 for table in UPSERTED)
 
-    run(dbt, env)
+    run([*CONNECT_RUN, *SLICE], env)
     again = _counts(env)
     assert {t: again[t] for t in COUNTED} == {t: counts[t] for t in COUNTED}
     assert all(_full_rebuilds(warehouse, table) == 1 for table in UPSERTED)
     versions = _session(env).sql("select distinct model_version from ml.ml_driving_style_training")
     assert [row[0] for row in versions.collect()] == [1]
+
+
+def test_the_report_reads_the_clusters_elementary_tables_through_thrift(connect_built):
+    lakehouse, env, _ = connect_built
+    run([LAKEHOUSE_CLI, "report", "--target", "spark_connect"], env)
+    tested = {result["metadata"]["table_name"] for result in report_test_results(lakehouse)}
+    assert "fct_trips" in tested
 
 
 def test_thrift_builds_the_sql_slice_and_skips_the_ml_models(cluster):

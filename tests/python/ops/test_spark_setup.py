@@ -1,5 +1,6 @@
 """What `lakehouse spark start` needs (Java, Delta Lake's jars, free ports) and the one sentence a
-user gets when it is missing; one pinned Delta Lake version for Spark's minor."""
+user gets when it is missing, also from `lakehouse report` on Spark without a Thrift server; one
+pinned Delta Lake version for Spark's minor."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pyspark
 import pytest
 
 from common.settings import VARIABLES
-from ops import spark
+from ops import report, spark
 
 from ..conftest import REPO_ROOT, free_port
 
@@ -59,3 +60,12 @@ def test_a_taken_port_is_named_with_its_setting(tmp_path, monkeypatch):
 def test_stop_and_status_of_a_cluster_never_started(tmp_path):
     assert spark.stop(tmp_path) == "the Spark cluster is not running"
     assert "not running (`lakehouse spark start`" in spark.status(tmp_path)
+
+
+def test_a_report_needs_a_thrift_server_and_not_spark_local(monkeypatch):
+    monkeypatch.setenv("SPARK_HOST", "127.0.0.1")  # the autouse fixture's port: nothing there
+    with pytest.raises(report.ReportError, match=r"^no Thrift server answers at 127\.0\.0\.1:"):
+        report.report_target("spark_connect")
+    with pytest.raises(report.ReportError, match="spark_local's catalog lives inside"):
+        report.report_target("spark_local")
+    assert report.report_target("dev") == "dev"

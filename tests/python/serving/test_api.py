@@ -6,10 +6,7 @@ loses."""
 
 from __future__ import annotations
 
-import base64
-import json
 import os
-import re
 import signal
 import subprocess
 import threading
@@ -26,7 +23,7 @@ from ml import online_features, tracking
 from ml.driving_style import FEATURES as STYLE_FEATURES
 from ml.forecasting import DEMAND, DEMAND_FEATURES
 
-from ..pipeline import LAKEHOUSE_CLI, run
+from ..pipeline import LAKEHOUSE_CLI, report_test_results, run
 from .server import BUILD, serve, wait_for
 
 pytestmark = pytest.mark.integration
@@ -287,15 +284,11 @@ def _hour(moment: datetime) -> datetime:
 
 
 def _report_metrics(lakehouse: Path, table: str, test: str) -> list[dict]:
-    """The metric points the Elementary report shows for `test` on `table`: its page embeds its
-    data as base64 JSON."""
-    html = (lakehouse / "reports" / "elementary_report.html").read_text()
-    data = json.loads(base64.b64decode(re.search(r"atob\('([^']+)'\)", html).group(1)))  # type: ignore[union-attr]
-    for results in data["test_results"].values():
-        for result in results:
-            meta = result["metadata"]
-            if meta["table_name"] == table and meta["test_name"] == test:
-                return result["test_results"]["metrics"]
+    """The metric points the Elementary report shows for `test` on `table`."""
+    for result in report_test_results(lakehouse):
+        meta = result["metadata"]
+        if meta["table_name"] == table and meta["test_name"] == test:
+            return result["test_results"]["metrics"]
     raise AssertionError(f"the report has no {test} test on {table}")
 
 
