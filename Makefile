@@ -153,7 +153,7 @@ test-unit: $(INSTALLED) ## The fast tests: no dbt build, broker, Spark or browse
 	$(BIN)/pytest -m "not integration"
 
 pytest: $(INSTALLED) deps $(KAFKA_JARS) $(DELTA_JARS) airflow-env ## Every test, the integration tests included (they build small lakehouses)
-	$(BIN)/pytest --numprocesses $(PYTEST_WORKERS) --dist loadfile --durations 25
+	$(BIN)/pytest --numprocesses $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations 25
 
 test: lint pytest ## Everything CI runs
 

@@ -18,7 +18,8 @@ from ops import broker
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The longest modules (minutes each), run first: pytest-xdist hands modules to its workers in
-# collection order, and long ones collected last would leave a worker idle at the end.
+# collection order (with `--no-loadscope-reorder`, as `make pytest` runs it; by default it orders
+# them by their number of tests, which put these one- to four-test modules last, side by side).
 LONGEST_FIRST = ("test_spark_parity.py", "test_chain.py", "test_spark_cluster.py")
 
 
