@@ -2,11 +2,12 @@
 one application serving Spark Connect and Thrift), small Delta Bronze, one cluster start.
 
 - Before the start, `dbt build --target spark_connect` ends in one sentence.
-- Through Spark Connect a slice of Silver, Gold and one ML model (driving style: training and
-  scoring, whose scoring runs in the executors with the `ml` code the adapter sends) runs, and
-  the fact's tests; the tables are Delta tables in the cluster's warehouse, and Elementary's
-  run and test results are there. (Models and a few tests, not `dbt build`: each Elementary
-  anomaly test is several statements, minutes on two cores; the parity test runs them all.)
+- Through Spark Connect a slice of Silver, Gold, Elementary's models and one ML model (driving
+  style: training and scoring, whose scoring runs in the executors with the `ml` code the adapter
+  sends) runs, and the fact's tests; the tables are Delta tables in the cluster's warehouse, and
+  Elementary's run and test results are there. (Models and a few tests, not `dbt build`: each
+  Elementary anomaly test is several statements, minutes on two cores; the parity test runs them
+  all.)
 - A second build changes nothing: no upserted model is rebuilt in full (their Delta logs gain
   no CREATE OR REPLACE), the row counts stay, no model is trained again.
 - `lakehouse report --target spark_connect` renders Elementary's report from those tables,
@@ -37,7 +38,11 @@ from .pipeline import (
 
 pytestmark = pytest.mark.integration
 
-SLICE = ["--select", "+fct_trips +fct_vehicle_telemetry_minute +ml_driving_style_scores"]
+# Elementary's package models too: the report reads its views (model_run_results, ...).
+SLICE = [
+    "--select",
+    "+fct_trips +fct_vehicle_telemetry_minute +ml_driving_style_scores package:elementary",
+]
 UPSERTED = (
     "silver.stg_mobility__trip_versions",
     "gold.fct_trips",
