@@ -32,10 +32,13 @@ def test_a_profile_switch_starts_a_trip_labelled_with_the_new_profile(offline_dr
     with report.trip_metadata.open() as file:
         trips = list(csv.DictReader(file))
     vehicle = offline_drive.simulator.vehicle_ids[0]
-    assert [(t["trip_id"], t["driving_profile"]) for t in trips] == [
-        (f"{vehicle}-1", "normal"),
-        (f"{vehicle}-2", "aggressive"),
-    ]
+    assert [t["trip_id"] for t in trips] == [f"{vehicle}-{n}" for n in range(1, len(trips) + 1)]
+    # The simulated driver may end a trip and start the next on its own (its trips' lengths
+    # depend on the drive's seed, its start second); the switch always starts a new one.
+    profiles = [t["driving_profile"] for t in trips]
+    switched = profiles.index("aggressive")
+    assert switched >= 1 and set(profiles[:switched]) == {"normal"}
+    assert set(profiles[switched:]) == {"aggressive"}
     assert report.readings == 80 and report.driven == "aggressive"
 
 
