@@ -53,9 +53,16 @@
         {%- set statements = ['create schema if not exists bronze'] -%}
         {%- for source in graph.sources.values()
             if source.package_name == project_name and source.meta.bronze_table_path -%}
+            {%- set path = source.meta.bronze_table_path -%}
+            {#- Delta reads delta.`path` only for an absolute path (or a URL), and a server's
+                working directory is not dbt's: a relative LAKEHOUSE_DIR (the default,
+                `lakehouse`) is taken from the project's directory. -#}
+            {%- if not (path.startswith('/') or ':' in path) -%}
+                {%- set path = invocation_args_dict.project_dir ~ '/' ~ path -%}
+            {%- endif -%}
             {%- do statements.append(
                 'create or replace view bronze.' ~ source.name ~ ' as select * from '
-                ~ bronze_format ~ '.`' ~ source.meta.bronze_table_path ~ '`'
+                ~ bronze_format ~ '.`' ~ path ~ '`'
             ) -%}
         {%- endfor -%}
         {%- for statement in statements -%}

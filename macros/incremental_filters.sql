@@ -65,10 +65,18 @@
     where {{ key }} not in (select silver.{{ key }} from {{ silver }} as silver)
 {%- endmacro %}
 
-{#- Delta Lake's DELETE takes no subquery; its MERGE deletes the rows no Silver key matches. -#}
+{#-
+    Delta Lake's DELETE takes no subquery: a MERGE deletes the keys gone from Silver. Its source
+    is those keys (an anti-join), so a run with none gone commits nothing; `when not matched by
+    source then delete` would rewrite every file of the fact on every run.
+-#}
 {% macro spark__remove_rows_gone_from(silver, key) -%}
     merge into {{ this }} as fact
-    using (select distinct silver.{{ key }} from {{ silver }} as silver) as silver
-        on fact.{{ key }} = silver.{{ key }}
-    when not matched by source then delete
+    using (
+        select kept.{{ key }}
+        from {{ this }} as kept
+        left anti join {{ silver }} as silver on kept.{{ key }} = silver.{{ key }}
+    ) as gone
+        on fact.{{ key }} = gone.{{ key }}
+    when matched then delete
 {%- endmacro %}

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
+from common.network import accepts
 from ingest.kafka import CLIENT_LOG, KafkaSettings
 from ops import kafka_jvm, pids
 from ops.kafka_jvm import BrokerError, Paths
@@ -36,11 +36,7 @@ def running_pid(lakehouse_dir: Path) -> int | None:
 
 
 def listening(port: int, timeout: float = 0.2) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout):
-            return True
-    except OSError:
-        return False
+    return accepts("127.0.0.1", port, timeout)
 
 
 def answers(settings: KafkaSettings, timeout: float = 1.0) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from common.errors import LakehouseError
+from common.network import accepts
 
 HUB_HOST = "hub.getdbt.com"
 MARKER = ".lakehouse-deps.json"
@@ -63,7 +63,7 @@ def install_packages(project_dir: Path, mirror_dir: Path, hub_timeout: float = 3
     if _installed_hash(install_dir) == spec_hash:
         return "already installed"
 
-    if _hub_reachable(hub_timeout):
+    if accepts(HUB_HOST, 443, hub_timeout):
         result = subprocess.run(
             ["dbt", "deps", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)],
             capture_output=True,
@@ -83,14 +83,6 @@ def _spec_file(project_dir: Path) -> Path | None:
         if (project_dir / name).is_file():
             return project_dir / name
     return None
-
-
-def _hub_reachable(timeout: float) -> bool:
-    try:
-        with socket.create_connection((HUB_HOST, 443), timeout=timeout):
-            return True
-    except OSError:
-        return False
 
 
 def _install_from_mirror(spec_file: Path, install_dir: Path, mirror_dir: Path) -> dict[str, str]:

@@ -20,7 +20,8 @@ import sys
 from pathlib import Path
 
 from common.errors import LakehouseError
-from common.settings import Settings, env, env_int
+from common.network import accepts
+from common.settings import Settings, env
 from ops import spark
 
 EDR_CONFIG = "anonymous_usage_tracking: false\ndisable_elementary_version_check: true\n"
@@ -43,8 +44,8 @@ def report_target(dbt_target: str) -> str:
         )
     output = REPORT_TARGETS[dbt_target]
     if output == "spark":
-        host, port = env("SPARK_HOST"), env_int("SPARK_PORT", 1, 65_535)
-        if not spark.answers(host, port):
+        host, port = env("SPARK_HOST"), spark.Ports.from_env().thrift
+        if not accepts(host, port):
             raise ReportError(
                 f"no Thrift server answers at {host}:{port}: start the project's cluster with "
                 "`lakehouse spark start`, or set SPARK_HOST and SPARK_PORT to a server's."

@@ -29,6 +29,7 @@ from pathlib import Path
 import pyspark
 
 from common.errors import LakehouseError
+from common.network import accepts
 from common.settings import env, env_int
 from ops import pids
 
@@ -113,16 +114,7 @@ def _java() -> None:
 
 
 def listening(port: int, timeout: float = 0.2) -> bool:
-    return answers(LOOPBACK, port, timeout)
-
-
-def answers(host: str, port: int, timeout: float = 0.2) -> bool:
-    """Whether something accepts connections at host:port."""
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
+    return accepts(LOOPBACK, port, timeout)
 
 
 def running(lakehouse_dir: Path) -> dict[Daemon, int]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import glob
 import os
-import socket
 import sys
 import tempfile
 import threading
@@ -39,6 +38,8 @@ from dbt.adapters.contracts.connection import Connection  # noqa: E402
 from dbt.adapters.spark import SparkAdapter, SparkConnectionManager, SparkCredentials  # noqa: E402
 from dbt.adapters.spark.connections import SparkConnectionMethod  # noqa: E402
 from dbt_common.exceptions import DbtRuntimeError  # noqa: E402
+
+from common.network import accepts  # noqa: E402
 
 ADAPTER_TYPE = "spark_session"
 # The project's packages the ML models' code runs on executors; sent to a Connect session.
@@ -108,15 +109,11 @@ def check_remote(url: str) -> None:
     if not url:
         return
     address = urlsplit(url.replace("sc://", "http://", 1))
-    try:
-        socket.create_connection(
-            (address.hostname or "localhost", address.port or 15002), 5
-        ).close()
-    except OSError:
+    if not accepts(address.hostname or "localhost", address.port or 15002, timeout=5):
         raise DbtRuntimeError(
             f"no Spark Connect server answers at {url}: start the project's cluster with "
             "`lakehouse spark start`, or set SPARK_HOST and SPARK_CONNECT_PORT to a server's."
-        ) from None
+        )
 
 
 def ship_project_code(session: Any) -> None:

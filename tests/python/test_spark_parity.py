@@ -5,6 +5,7 @@ DuckDB and, in a local SparkSession (the project's `spark_session` adapter, Delt
 on Spark, whose tables are Delta tables under $LAKEHOUSE_DIR/spark, Elementary's included.
 Both builds share the MLflow registry under $LAKEHOUSE_DIR.
 
+- The Spark build runs with LAKEHOUSE_DIR relative to the project, as a plain `dbt build` has it.
 - Every Gold table and every ML feature table has the same row count, the same sum of every
   numeric column (to a relative 1e-9: the engines add doubles in other orders) and the same
   number of distinct keys on both engines.
@@ -15,6 +16,7 @@ Both builds share the MLflow registry under $LAKEHOUSE_DIR.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -26,6 +28,7 @@ from deltalake import DeltaTable
 from ml.driving_style import USE_CASE as DRIVING_STYLE
 from ml.forecasting import DEMAND, SURGE
 
+from .conftest import REPO_ROOT
 from .pipeline import BIN, INGEST, LAKEHOUSE_CLI, LAND, environment, own_topic, run
 
 pytestmark = pytest.mark.integration
@@ -80,9 +83,12 @@ def test_everything_agrees_on_duckdb_and_spark(tmp_path, broker_settings):
         run(command, env)
     dbt = str(BIN / "dbt")
     run([dbt, "build"], env | {"DBT_TARGET_PATH": str(tmp_path / "duckdb")})
+    # LAKEHOUSE_DIR relative to the project, as a user's `dbt build` has it by default
+    # (`lakehouse`): Delta reads Bronze only by an absolute path, which the hook makes.
+    relative = os.path.relpath(lakehouse, REPO_ROOT)
     spark = run(
         [dbt, "build", "--target", "spark_local"],
-        env | {"DBT_TARGET_PATH": str(tmp_path / "spark")},
+        env | {"DBT_TARGET_PATH": str(tmp_path / "spark"), "LAKEHOUSE_DIR": relative},
     )
     assert "Spark: Bronze is read as delta." in spark.stdout
     assert_same_results(lakehouse)

@@ -17,7 +17,7 @@ def _package(mirror: Path, name: str, version: str, needs: list[dict] | None = N
 
 @pytest.fixture
 def offline(monkeypatch):
-    monkeypatch.setattr(dbt_deps, "_hub_reachable", lambda timeout: False)
+    monkeypatch.setattr(dbt_deps, "accepts", lambda host, port, timeout: False)
 
 
 @pytest.fixture
