@@ -33,6 +33,12 @@ def test_the_delta_jars_match_the_pinned_spark_minor_and_the_default_cache():
     assert f"delta-{version[1]}" in (REPO_ROOT / "profiles.yml").read_text()
 
 
+def test_the_fetched_hive_jar_has_the_hive_version_of_pysparks_jars():
+    pom = (REPO_ROOT / "jvm" / "delta" / "pom.xml").read_text()
+    hive = re.search(r"<hive.version>(.+)</hive.version>", pom)
+    assert hive and (spark.spark_home() / "jars" / f"hive-exec-{hive[1]}-core.jar").is_file()
+
+
 def test_without_java_the_cluster_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(spark.SparkClusterError, match="needs Java 17"):
