@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import socket
 
+LOOPBACK = "127.0.0.1"
+
 
 def accepts(host: str, port: int, timeout: float = 0.2) -> bool:
     """Whether something accepts TCP connections at host:port within `timeout` seconds."""
@@ -13,3 +15,9 @@ def accepts(host: str, port: int, timeout: float = 0.2) -> bool:
             return True
     except OSError:
         return False
+
+
+def listening(port: int, timeout: float = 0.2) -> bool:
+    """Whether something on this machine listens on `port` (loopback, where the project's
+    broker and Spark cluster bind)."""
+    return accepts(LOOPBACK, port, timeout)

@@ -18,7 +18,7 @@ from pathlib import Path
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
-from common.network import accepts
+from common.network import listening
 from ingest.kafka import CLIENT_LOG, KafkaSettings
 from ops import kafka_jvm, pids
 from ops.kafka_jvm import BrokerError, Paths
@@ -33,10 +33,6 @@ def _port(settings: KafkaSettings) -> int:
 def running_pid(lakehouse_dir: Path) -> int | None:
     """The embedded broker's pid if it is running."""
     return pids.running_pid(Paths.under(lakehouse_dir).pid)
-
-
-def listening(port: int, timeout: float = 0.2) -> bool:
-    return accepts("127.0.0.1", port, timeout)
 
 
 def answers(settings: KafkaSettings, timeout: float = 1.0) -> bool:

@@ -29,7 +29,7 @@ from pathlib import Path
 import pyspark
 
 from common.errors import LakehouseError
-from common.network import accepts
+from common.network import LOOPBACK, listening
 from common.settings import env, env_int
 from ops import pids
 
@@ -39,7 +39,6 @@ SERVER = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
 CONNECT_PLUGIN = "org.apache.spark.sql.connect.SparkConnectPlugin"
 WORKERS = 2
 IDENT = "lakehouse"  # spark-daemon.sh's SPARK_IDENT_STRING, part of its pid and log names
-LOOPBACK = "127.0.0.1"
 
 
 class SparkClusterError(LakehouseError):
@@ -111,10 +110,6 @@ def _java() -> None:
             "the Spark cluster needs Java 17 or later and no `java` was found: install a JRE "
             "(e.g. `apt-get install openjdk-17-jre-headless`)."
         )
-
-
-def listening(port: int, timeout: float = 0.2) -> bool:
-    return accepts(LOOPBACK, port, timeout)
 
 
 def running(lakehouse_dir: Path) -> dict[Daemon, int]:
